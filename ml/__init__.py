@@ -1,0 +1,1 @@
+"""Digit recognition core: data, preprocessing, model, training and inference (no Django)."""

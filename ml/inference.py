@@ -1,0 +1,125 @@
+"""Serve the model: LiteRT interpreter, loaded once per process, lazily and thread-safely."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml.preprocessing import ModelInput, preprocess
+
+SERVED_MODEL = "model.tflite"
+METRICS = "metrics.json"
+ERROR_NO_MODEL = "no served model at {path}: train one with `python -m ml.train`"
+
+
+class ModelNotFoundError(RuntimeError):
+    """The configured model folder holds no served model."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model says about one drawing, in plain Python values."""
+
+    digit: int
+    confidence: float
+    probabilities: tuple[float, ...]
+    model_version: str
+    model_input: ModelInput
+    inference_ms: float
+
+
+class Predictor:
+    """One LiteRT interpreter over a model folder; safe to share between threads."""
+
+    def __init__(self, model_dir: str | Path, *, num_threads: int = 1) -> None:
+        self.model_dir = Path(model_dir)
+        self.num_threads = num_threads
+        self._lock = threading.Lock()
+        self._interpreter = None
+        self._version: str | None = None
+        self._batch = 0
+
+    @property
+    def version(self) -> str:
+        """Return the served model's version string (loads the model if needed)."""
+        self._ensure_loaded()
+        return self._version
+
+    def _ensure_loaded(self) -> None:
+        if self._interpreter is not None:
+            return
+        with self._lock:
+            if self._interpreter is None:
+                self._load()
+
+    def _load(self) -> None:
+        # Imported here so that importing this module costs nothing until first use.
+        from ai_edge_litert.interpreter import Interpreter
+
+        path = self.model_dir / SERVED_MODEL
+        if not path.is_file():
+            raise ModelNotFoundError(ERROR_NO_MODEL.format(path=path))
+        metrics = json.loads((self.model_dir / METRICS).read_text())
+        interpreter = Interpreter(model_path=str(path), num_threads=self.num_threads)
+        interpreter.allocate_tensors()
+        self._input = interpreter.get_input_details()[0]["index"]
+        self._output = interpreter.get_output_details()[0]["index"]
+        self._batch = int(interpreter.get_input_details()[0]["shape"][0])
+        self._version = metrics["version"]
+        self._interpreter = interpreter
+
+    def probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """Return (n, 10) probabilities for (n, 28, 28) model inputs."""
+        self._ensure_loaded()
+        batch = np.ascontiguousarray(pixels, dtype=np.float32).reshape(-1, 28, 28, 1)
+        with self._lock:
+            if len(batch) != self._batch:
+                self._interpreter.resize_tensor_input(self._input, batch.shape)
+                self._interpreter.allocate_tensors()
+                self._batch = len(batch)
+            self._interpreter.set_tensor(self._input, batch)
+            self._interpreter.invoke()
+            return self._interpreter.get_tensor(self._output).copy()
+
+    def predict(self, data: bytes) -> Prediction:
+        """Preprocess encoded image bytes and predict the digit."""
+        return self.predict_inputs([preprocess(data)])[0]
+
+    def predict_batch(self, images: list[bytes]) -> list[Prediction]:
+        """Predict many images in one model call; raises on the first bad image."""
+        return self.predict_inputs([preprocess(data) for data in images])
+
+    def predict_inputs(self, inputs: list[ModelInput]) -> list[Prediction]:
+        """Predict already preprocessed inputs in one model call."""
+        started = time.perf_counter()
+        probs = self.probabilities(np.stack([item.pixels for item in inputs]))
+        elapsed = (time.perf_counter() - started) * 1000 / len(inputs)
+        return [
+            Prediction(
+                digit=int(row.argmax()),
+                confidence=float(row.max()),
+                probabilities=tuple(float(p) for p in row),
+                model_version=self._version,
+                model_input=item,
+                inference_ms=elapsed,
+            )
+            for item, row in zip(inputs, probs)
+        ]
+
+
+_predictors: dict[Path, Predictor] = {}
+_predictors_lock = threading.Lock()
+
+
+def get_predictor(model_dir: str | Path) -> Predictor:
+    """Return the process-wide predictor for a model folder."""
+    key = Path(model_dir).resolve()
+    with _predictors_lock:
+        if key not in _predictors:
+            _predictors[key] = Predictor(key)
+        return _predictors[key]

@@ -1,0 +1,184 @@
+"""Turn any drawing into the 28x28 input the model expects, the way MNIST was made.
+
+One path for training, serving and evaluation: decode -> ink map -> normalize_digit.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+SIZE = 28
+DIGIT_BOX = 20  # MNIST fits each digit's longer side into 20 px ...
+CENTER = 14.0  # ... and puts its centre of mass at pixel (14, 14), as measured on MNIST.
+ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+MAX_PIXELS = 4096 * 4096
+MIN_CONTRAST = 0.1  # ink must differ from the background by 10 % of full scale
+NOISE_FLOOR = 0.05  # of the ink contrast: JPEG ringing and paper texture are not ink
+BBOX_THRESHOLD = 0.1
+MIN_EXTENT = 0.04  # of the image's longer side: anything smaller is a speck
+DOT_FILL = 0.7  # a roundish blob filling its box this much is a tap, not a digit
+DOT_ASPECT = 1.5
+
+ERROR_EMPTY_FILE = "The image file is empty."
+ERROR_NOT_IMAGE = "The file is not a PNG, JPEG, WebP, GIF or BMP image."
+ERROR_CORRUPT = "The image is damaged or truncated and cannot be decoded."
+ERROR_TOO_LARGE = "The image is {width}x{height} pixels; the limit is {limit} pixels in all."
+ERROR_BOMB = "The image declares more pixels than allowed (a decompression bomb?)."
+ERROR_EMPTY_DRAWING = "The drawing is empty: draw a digit first."
+ERROR_TOO_SMALL = "The drawing is too small or just a dot: draw a whole digit."
+
+
+class PreprocessingError(ValueError):
+    """An image that cannot become a model input; `code` is stable for API clients."""
+
+    code = "invalid_image"
+
+
+class InvalidImageError(PreprocessingError):
+    code = "invalid_image"
+
+
+class ImageTooLargeError(PreprocessingError):
+    code = "image_too_large"
+
+
+class EmptyDrawingError(PreprocessingError):
+    code = "empty_drawing"
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """The 28x28 float32 image in [0, 1] (ink = 1) that the model sees."""
+
+    pixels: np.ndarray
+
+    def to_bytes(self) -> bytes:
+        """Return the 784 grey levels as bytes, row by row."""
+        return to_uint8(self.pixels).tobytes()
+
+    def to_png(self, scale: int = 1) -> bytes:
+        """Return what the model saw as a PNG, optionally enlarged without smoothing."""
+        image = Image.fromarray(to_uint8(self.pixels), mode="L")
+        if scale > 1:
+            image = image.resize((SIZE * scale, SIZE * scale), Image.Resampling.NEAREST)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Return [0, 1] floats as 0..255 grey levels."""
+    return np.round(np.clip(pixels, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def preprocess(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ModelInput:
+    """Turn encoded image bytes into the model's 28x28 input."""
+    return ModelInput(normalize_digit(ink_map(decode_image(data, max_pixels=max_pixels))))
+
+
+def preprocess_array(pixels: np.ndarray) -> ModelInput:
+    """Normalize an ink array (uint8 0..255 or float 0..1, ink bright) like `preprocess`."""
+    ink = np.asarray(pixels, dtype=np.float32)
+    if np.issubdtype(np.asarray(pixels).dtype, np.integer):
+        ink = ink / 255.0
+    return ModelInput(normalize_digit(ink))
+
+
+def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode bytes to a Pillow image, refusing non-images, damage and bombs."""
+    if not data:
+        raise InvalidImageError(ERROR_EMPTY_FILE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLargeError(ERROR_BOMB) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidImageError(ERROR_NOT_IMAGE) from exc
+    # Check the declared size before decoding a single pixel.
+    if image.width * image.height > max_pixels:
+        raise ImageTooLargeError(
+            ERROR_TOO_LARGE.format(width=image.width, height=image.height, limit=max_pixels)
+        )
+    try:
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InvalidImageError(ERROR_CORRUPT) from exc
+
+
+def ink_map(image: Image.Image) -> np.ndarray:
+    """Return how much ink each pixel holds, 0..1, whatever the colours and transparency."""
+    gray = _composite_gray(image)
+    background = float(np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])))
+    darker, lighter = background - gray, gray - background
+    # Ink is whichever side of the background reaches furthest: dark, light or coloured.
+    ink = darker if darker.max() >= lighter.max() else lighter
+    contrast = float(ink.max())
+    if contrast < MIN_CONTRAST:
+        raise EmptyDrawingError(ERROR_EMPTY_DRAWING)
+    floor = NOISE_FLOOR * contrast
+    return np.clip((ink - floor) / (contrast - floor), 0.0, 1.0).astype(np.float32)
+
+
+def _composite_gray(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        gray = np.asarray(image, dtype=np.float32)
+        return gray / max(float(gray.max()), 1.0)
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+    gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    alpha = rgba[..., 3]
+    if alpha.min() >= 1.0:
+        return gray
+    if alpha.max() <= 0.0:
+        raise EmptyDrawingError(ERROR_EMPTY_DRAWING)
+    # A canvas sends ink as alpha over transparency (convert("L") would drop it):
+    # lay mostly-transparent images on whichever background contrasts with the ink.
+    visible = float((gray * alpha).sum() / alpha.sum())
+    mostly_transparent = float(alpha.mean()) < 0.5
+    background = 0.0 if mostly_transparent and visible >= 0.5 else 1.0
+    return gray * alpha + background * (1.0 - alpha)
+
+
+def normalize_digit(ink: np.ndarray) -> np.ndarray:
+    """Crop to the ink, fit the longer side to 20 px, centre by mass in 28x28."""
+    mask = ink > BBOX_THRESHOLD
+    if not mask.any():
+        raise EmptyDrawingError(ERROR_EMPTY_DRAWING)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    height, width = bottom - top, right - left
+    _reject_specks(mask[top:bottom, left:right], max(ink.shape))
+    scale = DIGIT_BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    crop = Image.fromarray(np.ascontiguousarray(ink[top:bottom, left:right]), mode="F")
+    # Lanczos keeps the anti-aliased grey levels MNIST has; thresholds and bilinear lose them.
+    patch = np.clip(np.asarray(crop.resize(size, Image.Resampling.LANCZOS)), 0.0, 1.0)
+    return _place_by_mass(patch)
+
+
+def _reject_specks(box: np.ndarray, extent: int) -> None:
+    height, width = box.shape
+    if max(height, width) < max(2, MIN_EXTENT * extent):
+        raise EmptyDrawingError(ERROR_TOO_SMALL)
+    roundish = max(height, width) / min(height, width) < DOT_ASPECT
+    if roundish and box.mean() > DOT_FILL and extent > SIZE:
+        raise EmptyDrawingError(ERROR_TOO_SMALL)
+
+
+def _place_by_mass(patch: np.ndarray) -> np.ndarray:
+    height, width = patch.shape
+    total = float(patch.sum()) or 1.0
+    row_mass = float((patch.sum(axis=1) * np.arange(height)).sum()) / total
+    col_mass = float((patch.sum(axis=0) * np.arange(width)).sum()) / total
+    top = int(np.clip(round(CENTER - row_mass), 0, SIZE - height))
+    left = int(np.clip(round(CENTER - col_mass), 0, SIZE - width))
+    field = np.zeros((SIZE, SIZE), dtype=np.float32)
+    field[top : top + height, left : left + width] = patch
+    return field
