@@ -14,6 +14,7 @@ from ml.preprocessing import ModelInput, preprocess
 
 SERVED_MODEL = "model.tflite"
 METRICS = "metrics.json"
+CURRENT = "CURRENT"  # in a folder of versions: the name of the one to serve
 ERROR_NO_MODEL = "no served model at {path}: train one with `python -m ml.train`"
 
 
@@ -112,13 +113,25 @@ class Predictor:
         ]
 
 
+def resolve_model_dir(path: str | Path) -> Path:
+    """Return the artifact folder to serve: `path` itself, or the version CURRENT names."""
+    path = Path(path)
+    if (path / SERVED_MODEL).is_file():
+        return path
+    pointer = path / CURRENT
+    if pointer.is_file():
+        return path / pointer.read_text().strip()
+    raise ModelNotFoundError(ERROR_NO_MODEL.format(path=path))
+
+
 _predictors: dict[Path, Predictor] = {}
 _predictors_lock = threading.Lock()
 
 
-def get_predictor(model_dir: str | Path) -> Predictor:
-    """Return the process-wide predictor for a model folder."""
-    key = Path(model_dir).resolve()
+def get_predictor(model_path: str | Path) -> Predictor:
+    """Return the process-wide predictor for the model that `model_path` serves now."""
+    # Resolved on every call (one small file read) so that a promoted model is picked up.
+    key = resolve_model_dir(model_path).resolve()
     with _predictors_lock:
         if key not in _predictors:
             _predictors[key] = Predictor(key)

@@ -56,6 +56,7 @@ class ModelInput:
     """The 28x28 float32 image in [0, 1] (ink = 1) that the model sees."""
 
     pixels: np.ndarray
+    mime_type: str = ""  # of the image it was made from, when it came from bytes
 
     def to_bytes(self) -> bytes:
         """Return the 784 grey levels as bytes, row by row."""
@@ -78,7 +79,8 @@ def to_uint8(pixels: np.ndarray) -> np.ndarray:
 
 def preprocess(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ModelInput:
     """Turn encoded image bytes into the model's 28x28 input."""
-    return ModelInput(normalize_digit(ink_map(decode_image(data, max_pixels=max_pixels))))
+    image = decode_image(data, max_pixels=max_pixels)
+    return ModelInput(normalize_digit(ink_map(image)), Image.MIME.get(image.format or "", ""))
 
 
 def preprocess_array(pixels: np.ndarray) -> ModelInput:
@@ -108,9 +110,11 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
         )
     try:
         image.load()
-        return ImageOps.exif_transpose(image)
+        upright = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidImageError(ERROR_CORRUPT) from exc
+    upright.format = image.format
+    return upright
 
 
 def ink_map(image: Image.Image) -> np.ndarray:

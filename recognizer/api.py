@@ -1,0 +1,255 @@
+"""The REST API: thin DRF views over the services and selectors."""
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from ml.preprocessing import ModelInput
+from recognizer import selectors, services
+from recognizer.filters import DrawingFilter
+from recognizer.models import Drawing
+from recognizer.predictor import get_predictor
+from recognizer.serializers import (
+    BatchCreateSerializer,
+    BatchResultSerializer,
+    DrawingSerializer,
+    ErrorSerializer,
+    LabelChangeSerializer,
+    LabelSerializer,
+    PredictionCreateSerializer,
+    PredictionUploadSerializer,
+)
+from recognizer.visitors import request_owner
+
+ERRORS = {
+    code: OpenApiResponse(ErrorSerializer, description=text)
+    for code, text in {
+        400: "Bad input: malformed JSON, bad base64, not an image, damaged image, bad label.",
+        404: "No such drawing, or not yours.",
+        409: "Feedback was already given for this drawing.",
+        413: "The image or the request is too large.",
+        415: "Unsupported content type.",
+        422: "The drawing is empty or just a dot.",
+        429: "Too many predictions; slow down.",
+        503: "The database or the model is unavailable.",
+    }.items()
+}
+EXAMPLE_PNG = OpenApiExample(
+    "A data URL",
+    value={"image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA...", "label": 7},
+    request_only=True,
+)
+
+
+def errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+class PredictAnonThrottle(AnonRateThrottle):
+    scope = "predict_anon"
+
+
+class PredictUserThrottle(UserRateThrottle):
+    scope = "predict_user"
+
+
+class IsStaff(permissions.BasePermission):
+    message = "Only staff can read the audit trail."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_staff)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List drawings, newest first",
+        responses={200: DrawingSerializer(many=True), **errors(400, 503)},
+    ),
+    retrieve=extend_schema(
+        summary="One drawing and its prediction",
+        responses={200: DrawingSerializer, **errors(404, 503)},
+    ),
+)
+class PredictionViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = DrawingSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DrawingFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no session
+            return Drawing.objects.none()
+        owner = request_owner(self.request)
+        drawings = selectors.drawings_visible_to(owner)
+        if self.action not in ("image", "input"):
+            drawings = drawings.defer("image", "model_input")
+        return drawings
+
+    def get_throttles(self):
+        if self.action in ("create", "batch"):
+            return [PredictAnonThrottle(), PredictUserThrottle()]
+        return super().get_throttles()
+
+    def get_permissions(self):
+        if self.action == "history":
+            return [IsStaff()]
+        return super().get_permissions()
+
+    def _created(self, drawings) -> list[dict]:
+        return DrawingSerializer(drawings, many=True, context=self.get_serializer_context()).data
+
+    @extend_schema(
+        summary="Recognize a digit",
+        request={
+            "application/json": PredictionCreateSerializer,
+            "multipart/form-data": PredictionUploadSerializer,
+        },
+        responses={201: DrawingSerializer, **errors(400, 413, 415, 422, 429, 503)},
+        examples=[EXAMPLE_PNG],
+    )
+    def create(self, request, *args, **kwargs):
+        form = PredictionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        drawing = services.drawing_create(
+            image=form.validated_data["image"],
+            source=form.validated_data["source"],
+            label=form.validated_data.get("label"),
+            owner=request_owner(request, create=True),
+        )
+        (body,) = self._created([drawing])
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+    @extend_schema(
+        summary=f"Recognize up to {settings.MAX_BATCH_SIZE} digits in one request",
+        request=BatchCreateSerializer,
+        responses={201: BatchResultSerializer, **errors(400, 413, 415, 422, 429, 503)},
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        form = BatchCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        drawings = services.drawing_create_batch(
+            images=form.validated_data["images"],
+            labels=form.validated_data.get("labels"),
+            source=form.validated_data["source"],
+            owner=request_owner(request, create=True),
+        )
+        results = self._created(drawings)
+        return Response({"count": len(results), "results": results}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Say which digit it really is",
+        description="The person who drew it may set the label once; staff may relabel any time. "
+        "Every change is kept in the drawing's history.",
+        request=LabelSerializer,
+        responses={200: DrawingSerializer, **errors(400, 404, 409, 415, 503)},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        drawing = self.get_object()
+        form = LabelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        drawing = services.drawing_set_label(
+            drawing=drawing, label=form.validated_data["label"], owner=request_owner(request)
+        )
+        return Response(self.get_serializer(drawing).data)
+
+    @extend_schema(
+        summary="The drawing exactly as received",
+        responses={
+            (200, "image/*"): OpenApiResponse(description="The original image file."),
+            **errors(404),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def image(self, request, pk=None):
+        drawing = self.get_object()
+        response = HttpResponse(bytes(drawing.image), content_type=drawing.content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @extend_schema(
+        summary="The 28x28 image the model saw, as PNG",
+        parameters=[OpenApiParameter("scale", int, description="Enlarge 1-16 times (default 1).")],
+        responses={
+            (200, "image/png"): OpenApiResponse(description="A greyscale PNG."),
+            **errors(404),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="input", filter_backends=[])
+    def input(self, request, pk=None):
+        drawing = self.get_object()
+        scale = request.query_params.get("scale", "1")
+        scale = min(16, max(1, int(scale))) if scale.isdigit() else 1
+        pixels = np.frombuffer(bytes(drawing.model_input), dtype=np.uint8).reshape(28, 28)
+        png = ModelInput(pixels.astype(np.float32) / 255).to_png(scale=scale)
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+    @extend_schema(
+        summary="Every label change of this drawing (staff)",
+        responses={200: LabelChangeSerializer(many=True), **errors(404)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request, pk=None):
+        changes = selectors.drawing_history(self.get_object())
+        return Response(LabelChangeSerializer(changes, many=True).data)
+
+
+class StatsView(APIView):
+    @extend_schema(
+        summary="Counts, accuracy and confusion matrix of real drawings",
+        description="Staff see statistics over every drawing; anyone else over their own.",
+        responses={200: OpenApiResponse(description="Statistics"), **errors(503)},
+    )
+    def get(self, request):
+        drawings = selectors.drawings_visible_to(request_owner(request))
+        return Response(selectors.drawing_stats(drawings))
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="Is the site able to serve predictions?",
+        responses={
+            200: OpenApiResponse(description="Model loaded and database reachable"),
+            503: OpenApiResponse(description="Not ready"),
+        },
+    )
+    def get(self, request):
+        checks = {"database": "ok", "model": "ok"}
+        body: dict = {}
+        try:
+            connection.ensure_connection()
+        except Exception:
+            checks["database"] = "unavailable"
+        try:
+            body["model_version"] = get_predictor().version
+        except Exception:
+            checks["model"] = "unavailable"
+        healthy = all(value == "ok" for value in checks.values())
+        body = {"status": "ok" if healthy else "unavailable", **checks, **body}
+        return Response(body, status=200 if healthy else 503)

@@ -1,0 +1,84 @@
+"""One JSON error shape for every API failure: {"error": {"code", "message", ...}}."""
+
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ml.inference import ModelNotFoundError
+from ml.preprocessing import EmptyDrawingError, ImageTooLargeError, PreprocessingError
+from recognizer.middleware import ERROR_DATABASE_DOWN, RETRY_AFTER_SECONDS, is_outage
+from recognizer.services import BatchSizeError, FeedbackAlreadyGivenError, ImageTooBigError
+
+ERROR_BODY_TOO_BIG = "The request body is larger than the server accepts."
+ERROR_MODEL_UNAVAILABLE = "The model is not available right now; please try again shortly."
+
+STATUS_BY_ERROR = [
+    (ImageTooBigError, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (ImageTooLargeError, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (EmptyDrawingError, status.HTTP_422_UNPROCESSABLE_ENTITY),
+    (PreprocessingError, status.HTTP_400_BAD_REQUEST),
+    (BatchSizeError, status.HTTP_400_BAD_REQUEST),
+    (FeedbackAlreadyGivenError, status.HTTP_409_CONFLICT),
+]
+
+
+def error_response(code: str, message: str, status_code: int, **extra) -> Response:
+    """Return the standard error body."""
+    return Response({"error": {"code": code, "message": message, **extra}}, status=status_code)
+
+
+def exception_handler(exc, context):
+    """Map domain errors and DRF's own to the standard error body; never hide real bugs."""
+    for error_class, status_code in STATUS_BY_ERROR:
+        if isinstance(exc, error_class):
+            extra = {"index": exc.index} if hasattr(exc, "index") else {}
+            return error_response(exc.code, str(exc), status_code, **extra)
+    if isinstance(exc, RequestDataTooBig):
+        return error_response("request_too_big", ERROR_BODY_TOO_BIG, 413)
+    if isinstance(exc, ModelNotFoundError):
+        return error_response("model_unavailable", ERROR_MODEL_UNAVAILABLE, 503)
+    if is_outage(exc):
+        response = error_response("database_unavailable", ERROR_DATABASE_DOWN, 503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        response.data = _validation_body(exc)
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response.data = {"error": {"code": code, "message": str(exc.detail)}}
+    return response
+
+
+def _validation_body(exc: ValidationError) -> dict:
+    detail, codes = exc.detail, exc.get_codes()
+    if not isinstance(detail, dict):
+        messages = detail if isinstance(detail, list) else [detail]
+        first = codes[0] if isinstance(codes, list) and codes else "invalid"
+        return {"error": {"code": str(first), "message": " ".join(map(str, messages))}}
+    fields = {name: _flatten(value) for name, value in detail.items()}
+    name, messages = next(iter(fields.items()))
+    code = _first_code(codes.get(name)) if isinstance(codes, dict) else "invalid"
+    label = "" if name == "non_field_errors" else f"{name}: "
+    return {"error": {"code": code, "message": label + messages[0], "fields": fields}}
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{key}: {m}" for key, inner in value.items() for m in _flatten(inner)]
+    if isinstance(value, list):
+        return [m for item in value for m in _flatten(item)]
+    return [str(value)]
+
+
+def _first_code(codes) -> str:
+    while isinstance(codes, list | dict):
+        if not codes:
+            return "invalid"
+        codes = codes[0] if isinstance(codes, list) else next(iter(codes.values()))
+    return str(codes)

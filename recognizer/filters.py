@@ -1,0 +1,36 @@
+"""Query-string filters for the drawing list (django-filter)."""
+
+import django_filters
+
+from recognizer.models import Drawing
+
+
+class DrawingFilter(django_filters.FilterSet):
+    digit = django_filters.NumberFilter(
+        field_name="prediction__digit", min_value=0, max_value=9, label="Predicted digit"
+    )
+    label = django_filters.NumberFilter(min_value=0, max_value=9, label="True digit")
+    misclassified = django_filters.BooleanFilter(method="filter_misclassified")
+    reviewed = django_filters.BooleanFilter(method="filter_reviewed", label="Has a label")
+    min_confidence = django_filters.NumberFilter(
+        field_name="prediction__confidence", lookup_expr="gte", min_value=0, max_value=1
+    )
+    max_confidence = django_filters.NumberFilter(
+        field_name="prediction__confidence", lookup_expr="lte", min_value=0, max_value=1
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    model_version = django_filters.CharFilter(field_name="prediction__model_version")
+    source = django_filters.ChoiceFilter(choices=Drawing.Source.choices)
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created_at"), ("prediction__confidence", "confidence"))
+    )
+
+    class Meta:
+        model = Drawing
+        fields: list[str] = []
+
+    def filter_misclassified(self, queryset, name, value):
+        return queryset.misclassified() if value else queryset.correct()
+
+    def filter_reviewed(self, queryset, name, value):
+        return queryset.labelled() if value else queryset.unreviewed()

@@ -1,0 +1,201 @@
+"""Drawings, their predictions and labels, and the audit trail of every label change."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+
+DIGIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(9)]
+INPUT_BYTES = 28 * 28
+ERROR_PROBABILITIES = "Probabilities must be a list of 10 numbers between 0 and 1."
+ERROR_INPUT_SIZE = "The model input must be exactly 784 bytes (28x28 grey levels)."
+
+
+class JSONArrayLength(models.Func):
+    """The length of a JSON array, on PostgreSQL and SQLite."""
+
+    function = "JSONB_ARRAY_LENGTH"
+    output_field = models.IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="JSON_ARRAY_LENGTH", **extra)
+
+
+def validate_probabilities(value) -> None:
+    if not (
+        isinstance(value, list)
+        and len(value) == 10
+        and all(isinstance(p, int | float) and 0 <= p <= 1 for p in value)
+    ):
+        raise ValidationError(ERROR_PROBABILITIES, code="probabilities")
+
+
+def validate_model_input(value) -> None:
+    if len(value) != INPUT_BYTES:
+        raise ValidationError(ERROR_INPUT_SIZE, code="model_input")
+
+
+class DrawingQuerySet(models.QuerySet):
+    def labelled(self):
+        return self.filter(label__isnull=False)
+
+    def unreviewed(self):
+        return self.filter(label__isnull=True)
+
+    def misclassified(self):
+        return self.labelled().exclude(prediction__digit=F("label"))
+
+    def correct(self):
+        return self.labelled().filter(prediction__digit=F("label"))
+
+    def low_confidence(self, threshold: float):
+        return self.filter(prediction__confidence__lt=threshold)
+
+    def for_training(self):
+        return self.labelled().filter(excluded_from_training=False)
+
+    def owned_by(self, *, user=None, session_key: str = ""):
+        """Drawings made by this signed-in user or this anonymous browser session."""
+        owner = Q(pk__in=[])
+        if user is not None and user.is_authenticated:
+            owner |= Q(user=user)
+        if session_key:
+            owner |= Q(session_key=session_key, user__isnull=True)
+        return self.filter(owner)
+
+
+class Drawing(models.Model):
+    class Source(models.TextChoices):
+        CANVAS = "canvas", "Canvas"
+        UPLOAD = "upload", "Upload"
+        API = "api", "API"
+
+    class LabelSource(models.TextChoices):
+        FEEDBACK = "feedback", "Feedback from the person who drew it"
+        REVIEW = "review", "Staff review"
+        SUBMITTED = "submitted", "Given with the drawing"
+
+    image = models.BinaryField(help_text="The image exactly as received.")
+    content_type = models.CharField(max_length=40)
+    model_input = models.BinaryField(
+        validators=[validate_model_input], help_text="The 28x28 grey levels the model saw."
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drawings",
+    )
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    label = models.PositiveSmallIntegerField(null=True, blank=True, validators=DIGIT_VALIDATORS)
+    label_source = models.CharField(max_length=10, choices=LabelSource.choices, blank=True)
+    labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    labelled_at = models.DateTimeField(null=True, blank=True)
+    excluded_from_training = models.BooleanField(
+        default=False, help_text="Scribbles and non-digits stay out of training."
+    )
+
+    objects = DrawingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(label__isnull=True) | Q(label__gte=0, label__lte=9),
+                name="drawing_label_is_digit",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("model_input"), INPUT_BYTES),
+                name="drawing_model_input_784_bytes",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["canvas", "upload", "api"]), name="drawing_source_known"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at"], name="drawing_newest"),
+            models.Index(fields=["label", "-created_at"], name="drawing_by_label"),
+            models.Index(
+                fields=["-created_at"], condition=Q(label__isnull=True), name="drawing_unreviewed"
+            ),
+            models.Index(fields=["user", "-created_at"], name="drawing_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Drawing #{self.pk}"
+
+
+class Prediction(models.Model):
+    drawing = models.OneToOneField(Drawing, on_delete=models.CASCADE, related_name="prediction")
+    digit = models.PositiveSmallIntegerField(validators=DIGIT_VALIDATORS)
+    confidence = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
+    probabilities = models.JSONField(validators=[validate_probabilities])
+    model_version = models.CharField(max_length=64)
+    inference_ms = models.FloatField(help_text="Preprocessing and model time, per digit.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digit__gte=0, digit__lte=9), name="prediction_digit_is_digit"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0, confidence__lte=1),
+                name="prediction_confidence_in_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Exact(JSONArrayLength("probabilities"), 10),
+                name="prediction_ten_probabilities",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["digit"], name="prediction_by_digit"),
+            models.Index(fields=["confidence"], name="prediction_by_confidence"),
+            models.Index(fields=["model_version", "digit"], name="prediction_by_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digit} ({self.confidence:.0%}) by {self.model_version}"
+
+
+class LabelChange(models.Model):
+    """One change of a drawing's label: old -> new, by whom, when. Never edited."""
+
+    drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="label_changes")
+    old_label = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_label = models.PositiveSmallIntegerField(validators=DIGIT_VALIDATORS)
+    source = models.CharField(max_length=10, choices=Drawing.LabelSource.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_label__gte=0, new_label__lte=9)
+                & (Q(old_label__isnull=True) | Q(old_label__gte=0, old_label__lte=9)),
+                name="label_change_labels_are_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.drawing_id}: {self.old_label} → {self.new_label}"

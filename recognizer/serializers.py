@@ -1,0 +1,154 @@
+"""API shapes: what comes in (validated here) and what goes out."""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from recognizer.models import Drawing, LabelChange
+from recognizer.services import ERROR_IMAGE_TOO_BIG, ImageTooBigError
+
+ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
+ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "A PNG, JPEG, WebP, GIF or BMP file as a data: URL or bare base64.",
+        "example": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA...",
+    }
+)
+class ImageDataField(serializers.Field):
+    """An image sent as a data URL, bare base64 or an uploaded file; yields its bytes."""
+
+    default_error_messages = {"invalid_base64": ERROR_BASE64, "invalid_type": ERROR_IMAGE_TYPE}
+
+    def to_internal_value(self, data) -> bytes:
+        limit = settings.MAX_IMAGE_BYTES
+        if isinstance(data, UploadedFile):
+            if data.size > limit:
+                raise ImageTooBigError(ERROR_IMAGE_TOO_BIG.format(size=data.size, limit=limit))
+            return data.read()
+        if not isinstance(data, str):
+            self.fail("invalid_type")
+        if data.startswith("data:"):
+            header, _, data = data.partition(",")
+            if not header.endswith(";base64"):
+                self.fail("invalid_base64")
+        data = "".join(data.split())
+        # Refuse before decoding: base64 is 4/3 the size of the bytes it holds.
+        if len(data) * 3 // 4 > limit:
+            raise ImageTooBigError(ERROR_IMAGE_TOO_BIG.format(size=len(data) * 3 // 4, limit=limit))
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("invalid_base64")
+
+
+class PredictionCreateSerializer(serializers.Serializer):
+    image = ImageDataField()
+    label = serializers.IntegerField(
+        min_value=0,
+        max_value=9,
+        required=False,
+        allow_null=True,
+        help_text="The true digit, if the caller knows it.",
+    )
+    source = serializers.ChoiceField(choices=Drawing.Source.choices, default=Drawing.Source.API)
+
+
+class PredictionUploadSerializer(PredictionCreateSerializer):
+    """The same request as multipart/form-data with an image file (for the schema)."""
+
+    image = serializers.FileField(help_text="The image file.")
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    images = serializers.ListField(child=ImageDataField(), min_length=1)
+    labels = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=9, allow_null=True),
+        required=False,
+        help_text="True digits, one per image (null where unknown).",
+    )
+    source = serializers.ChoiceField(choices=Drawing.Source.choices, default=Drawing.Source.API)
+
+    def validate(self, attrs):
+        labels = attrs.get("labels")
+        if labels is not None and len(labels) != len(attrs["images"]):
+            raise serializers.ValidationError(
+                {"labels": "Give one label per image, or none at all."}, code="labels_length"
+            )
+        return attrs
+
+
+class LabelSerializer(serializers.Serializer):
+    label = serializers.IntegerField(min_value=0, max_value=9, help_text="The true digit.")
+
+
+class DrawingSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:prediction-detail")
+    digit = serializers.IntegerField(source="prediction.digit")
+    confidence = serializers.FloatField(source="prediction.confidence")
+    probabilities = serializers.ListField(
+        source="prediction.probabilities",
+        child=serializers.FloatField(),
+        min_length=10,
+        max_length=10,
+    )
+    model_version = serializers.CharField(source="prediction.model_version")
+    inference_ms = serializers.FloatField(source="prediction.inference_ms")
+    correct = serializers.SerializerMethodField()
+    image_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-image")
+    input_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-input")
+
+    class Meta:
+        model = Drawing
+        fields = [
+            "id",
+            "url",
+            "digit",
+            "confidence",
+            "probabilities",
+            "model_version",
+            "label",
+            "label_source",
+            "correct",
+            "source",
+            "created_at",
+            "image_url",
+            "input_url",
+            "inference_ms",
+        ]
+        read_only_fields = fields
+
+    def get_correct(self, drawing) -> bool | None:
+        """Whether the prediction matches the label (null while unlabelled)."""
+        return None if drawing.label is None else drawing.label == drawing.prediction.digit
+
+
+class BatchResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = DrawingSerializer(many=True)
+
+
+class LabelChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = LabelChange
+        fields = ["old_label", "new_label", "source", "changed_by", "created_at"]
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, machine-readable error code.")
+    message = serializers.CharField(help_text="What is wrong, in plain words.")
+    fields = serializers.DictField(required=False, help_text="Messages per request field.")
+    index = serializers.IntegerField(required=False, help_text="Which batch image is bad.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from recognizer import api, views
+
+router = DefaultRouter()
+router.register("predictions", api.PredictionViewSet, basename="prediction")
+
+api_patterns = [
+    path("", include(router.urls)),
+    path("stats/", api.StatsView.as_view(), name="stats"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("history/", views.history, name="history"),
+    path("healthz", api.HealthView.as_view(), name="healthz"),
+    path("api/", include((api_patterns, "api"))),
+]

@@ -1,0 +1,74 @@
+"""Shared fixtures: real MNIST digits rendered as real PNGs, users and API clients."""
+
+import functools
+import os
+
+import numpy as np
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from ml.data import load_mnist
+from ml.synth import render_canvas
+from tests.factories import UserFactory
+
+ERROR_NEEDS_POSTGRES = "REQUIRE_POSTGRES is set but the tests run on {vendor}: set DATABASE_URL"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_when_required(django_db_setup, django_db_blocker):
+    """In CI the suite must run on PostgreSQL, never silently on SQLite."""
+    if os.environ.get("REQUIRE_POSTGRES") and connection.vendor != "postgresql":
+        pytest.exit(ERROR_NEEDS_POSTGRES.format(vendor=connection.vendor), returncode=3)
+
+
+@functools.cache
+def mnist_test_digits():
+    return load_mnist().test
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    """The official MNIST test set (uint8 images, labels)."""
+    return mnist_test_digits()
+
+
+def canvas_png(index: int, encoding: str = "transparent", seed: int = 0) -> bytes:
+    """Render MNIST test digit `index` as a browser-canvas-like PNG."""
+    digits = mnist_test_digits()
+    return render_canvas(digits.images[index], np.random.default_rng(seed + index), encoding)
+
+
+@pytest.fixture
+def digit_png():
+    """A factory of canvas PNGs of known MNIST test digits: digit_png(index, encoding)."""
+    return canvas_png
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True, username="reviewer")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = APIClient()
+    client.force_login(staff_user)
+    return client

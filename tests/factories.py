@@ -1,0 +1,68 @@
+"""Factories for users and drawings; drawings go through the real preprocessing."""
+
+import io
+
+import factory
+import numpy as np
+from django.contrib.auth import get_user_model
+from factory.django import DjangoModelFactory
+from PIL import Image
+
+from ml.preprocessing import preprocess
+from recognizer.models import Drawing, Prediction
+
+
+def stroke_png(seed: int = 0) -> bytes:
+    """A small black-on-white PNG with one vertical stroke (reads as a 1)."""
+    pixels = np.full((64, 64), 255, dtype=np.uint8)
+    offset = seed % 20
+    pixels[10:54, 22 + offset : 28 + offset] = 0
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def blank_png(size: int = 64) -> bytes:
+    """A white PNG with nothing drawn on it."""
+    buffer = io.BytesIO()
+    Image.new("L", (size, size), 255).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class DrawingFactory(DjangoModelFactory):
+    class Meta:
+        model = Drawing
+        skip_postgeneration_save = True
+
+    image = factory.Sequence(stroke_png)
+    content_type = "image/png"
+    model_input = factory.LazyAttribute(lambda d: preprocess(d.image).to_bytes())
+    source = Drawing.Source.CANVAS
+    session_key = ""
+    prediction = factory.RelatedFactory(
+        "tests.factories.PredictionFactory", factory_related_name="drawing"
+    )
+
+
+class PredictionFactory(DjangoModelFactory):
+    class Meta:
+        model = Prediction
+
+    drawing = factory.SubFactory(DrawingFactory, prediction=None)
+    digit = 1
+    confidence = 0.91
+    probabilities = factory.LazyAttribute(
+        lambda p: [p.confidence if d == p.digit else (1 - p.confidence) / 9 for d in range(10)]
+    )
+    model_version = "test-model"
+    inference_ms = 0.5

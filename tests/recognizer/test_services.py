@@ -1,0 +1,102 @@
+import pytest
+from django.test import override_settings
+
+from ml.preprocessing import EmptyDrawingError, InvalidImageError
+from recognizer import services
+from recognizer.models import Drawing, LabelChange, Prediction
+from recognizer.services import Owner
+from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
+
+pytestmark = pytest.mark.django_db
+
+
+def test_drawing_create_stores_drawing_and_prediction(digit_png):
+    image = digit_png(0)
+    drawing = services.drawing_create(image=image, source="canvas", owner=Owner(session_key="v1"))
+    drawing.refresh_from_db()
+    assert bytes(drawing.image) == image
+    assert drawing.content_type == "image/png"
+    assert len(bytes(drawing.model_input)) == 784
+    assert drawing.session_key == "v1"
+    prediction = drawing.prediction
+    assert 0 <= prediction.digit <= 9
+    assert len(prediction.probabilities) == 10
+    assert sum(prediction.probabilities) == pytest.approx(1, abs=1e-4)
+    assert prediction.confidence == max(prediction.probabilities)
+    assert prediction.model_version
+
+
+def test_drawing_relabel_twice_keeps_one_drawing_one_prediction_two_audit_entries(
+    digit_png, staff_user
+):
+    drawing = services.drawing_create(image=digit_png(1), source="api")
+    services.drawing_relabel(drawing=drawing, label=3, reviewer=staff_user)
+    services.drawing_relabel(drawing=drawing, label=5, reviewer=staff_user)
+    assert Drawing.objects.count() == 1
+    assert Prediction.objects.count() == 1
+    changes = list(LabelChange.objects.values_list("old_label", "new_label", "changed_by"))
+    assert changes == [(None, 3, staff_user.pk), (3, 5, staff_user.pk)]
+    drawing.refresh_from_db()
+    assert (drawing.label, drawing.label_source, drawing.labelled_by) == (5, "review", staff_user)
+
+
+def test_drawing_give_feedback_only_once():
+    drawing = DrawingFactory(session_key="v1")
+    owner = Owner(session_key="v1")
+    services.drawing_give_feedback(drawing=drawing, label=1, owner=owner)
+    with pytest.raises(services.FeedbackAlreadyGivenError):
+        services.drawing_give_feedback(drawing=drawing, label=7, owner=owner)
+    assert list(drawing.label_changes.values_list("new_label", flat=True)) == [1]
+
+
+def test_drawing_set_label_lets_staff_override_feedback(staff_user):
+    drawing = DrawingFactory(session_key="v1")
+    services.drawing_set_label(drawing=drawing, label=1, owner=Owner(session_key="v1"))
+    services.drawing_set_label(drawing=drawing, label=4, owner=Owner(user=staff_user))
+    drawing.refresh_from_db()
+    assert drawing.label == 4
+    sources = list(drawing.label_changes.values_list("source", flat=True))
+    assert sources == ["feedback", "review"]
+
+
+def test_drawing_create_with_label_records_it(digit_png):
+    user = UserFactory()
+    drawing = services.drawing_create(image=digit_png(2), source="api", owner=Owner(user), label=1)
+    assert drawing.label == 1
+    change = drawing.label_changes.get()
+    assert (change.old_label, change.new_label, change.source) == (None, 1, "submitted")
+    assert change.changed_by == user
+
+
+def test_drawing_create_refuses_empty_or_broken_image_and_stores_nothing():
+    with pytest.raises(EmptyDrawingError):
+        services.drawing_create(image=blank_png(), source="canvas")
+    with pytest.raises(InvalidImageError):
+        services.drawing_create(image=stroke_png()[:40], source="canvas")
+    assert Drawing.objects.count() == 0
+
+
+@override_settings(MAX_IMAGE_BYTES=1000)
+def test_drawing_create_refuses_oversized_image(digit_png):
+    image = digit_png(3)
+    assert len(image) > 1000
+    with pytest.raises(services.ImageTooBigError, match="limit is 1,000 bytes"):
+        services.drawing_create(image=image, source="api")
+    assert Drawing.objects.count() == 0
+
+
+def test_drawing_create_batch_is_all_or_nothing(digit_png):
+    images = [digit_png(i) for i in range(3)]
+    with pytest.raises(services.BatchItemError) as raised:
+        services.drawing_create_batch(images=[*images, b"not an image"], source="api")
+    assert raised.value.index == 3
+    assert Drawing.objects.count() == 0
+    drawings = services.drawing_create_batch(images=images, source="api", labels=[7, None, 1])
+    assert [d.label for d in drawings] == [7, None, 1]
+    assert Prediction.objects.count() == 3
+
+
+@override_settings(MAX_BATCH_SIZE=2)
+def test_drawing_create_batch_refuses_too_many(digit_png):
+    with pytest.raises(services.BatchSizeError, match="1 to 2 images; this one has 3"):
+        services.drawing_create_batch(images=[digit_png(i) for i in range(3)], source="api")
