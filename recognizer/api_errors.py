@@ -1,27 +1,27 @@
 """One JSON error shape for every API failure: {"error": {"code", "message", ...}}."""
 
-from django.core.exceptions import RequestDataTooBig
-from rest_framework import status
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ml.inference import ModelNotFoundError
-from ml.preprocessing import EmptyDrawingError, ImageTooLargeError, PreprocessingError
+from ml.preprocessing import PreprocessingError
 from recognizer.middleware import ERROR_DATABASE_DOWN, RETRY_AFTER_SECONDS, is_outage
-from recognizer.services import BatchSizeError, FeedbackAlreadyGivenError, ImageTooBigError
+from recognizer.services import BatchSizeError, FeedbackAlreadyGivenError
 
 ERROR_BODY_TOO_BIG = "The request body is larger than the server accepts."
 ERROR_MODEL_UNAVAILABLE = "The model is not available right now; please try again shortly."
 
-STATUS_BY_ERROR = [
-    (ImageTooBigError, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
-    (ImageTooLargeError, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
-    (EmptyDrawingError, status.HTTP_422_UNPROCESSABLE_ENTITY),
-    (PreprocessingError, status.HTTP_400_BAD_REQUEST),
-    (BatchSizeError, status.HTTP_400_BAD_REQUEST),
-    (FeedbackAlreadyGivenError, status.HTTP_409_CONFLICT),
-]
+DOMAIN_ERRORS = (PreprocessingError, BatchSizeError, FeedbackAlreadyGivenError)
+STATUS_BY_CODE = {
+    "image_too_big": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "image_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "empty_drawing": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "already_labelled": status.HTTP_409_CONFLICT,
+}
 
 
 def error_response(code: str, message: str, status_code: int, **extra) -> Response:
@@ -31,10 +31,10 @@ def error_response(code: str, message: str, status_code: int, **extra) -> Respon
 
 def exception_handler(exc, context):
     """Map domain errors and DRF's own to the standard error body; never hide real bugs."""
-    for error_class, status_code in STATUS_BY_ERROR:
-        if isinstance(exc, error_class):
-            extra = {"index": exc.index} if hasattr(exc, "index") else {}
-            return error_response(exc.code, str(exc), status_code, **extra)
+    if isinstance(exc, DOMAIN_ERRORS):
+        extra = {"index": exc.index} if hasattr(exc, "index") else {}
+        status_code = STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
+        return error_response(exc.code, str(exc), status_code, **extra)
     if isinstance(exc, RequestDataTooBig):
         return error_response("request_too_big", ERROR_BODY_TOO_BIG, 413)
     if isinstance(exc, ModelNotFoundError):
@@ -43,6 +43,11 @@ def exception_handler(exc, context):
         response = error_response("database_unavailable", ERROR_DATABASE_DOWN, 503)
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
+    # DRF answers these itself; turn them into its own exceptions to get their codes.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -4,14 +4,19 @@ import django_filters
 
 from recognizer.models import Drawing
 
+TRUE_FALSE = (("true", "true"), ("false", "false"))
+
 
 class DrawingFilter(django_filters.FilterSet):
     digit = django_filters.NumberFilter(
         field_name="prediction__digit", min_value=0, max_value=9, label="Predicted digit"
     )
     label = django_filters.NumberFilter(min_value=0, max_value=9, label="True digit")
-    misclassified = django_filters.BooleanFilter(method="filter_misclassified")
-    reviewed = django_filters.BooleanFilter(method="filter_reviewed", label="Has a label")
+    # Choice filters, not BooleanFilter: "maybe" must be an error, not silently ignored.
+    misclassified = django_filters.ChoiceFilter(choices=TRUE_FALSE, method="filter_misclassified")
+    reviewed = django_filters.ChoiceFilter(
+        choices=TRUE_FALSE, method="filter_reviewed", label="Has a label"
+    )
     min_confidence = django_filters.NumberFilter(
         field_name="prediction__confidence", lookup_expr="gte", min_value=0, max_value=1
     )
@@ -30,7 +35,7 @@ class DrawingFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_misclassified(self, queryset, name, value):
-        return queryset.misclassified() if value else queryset.correct()
+        return queryset.misclassified() if value == "true" else queryset.correct()
 
     def filter_reviewed(self, queryset, name, value):
-        return queryset.labelled() if value else queryset.unreviewed()
+        return queryset.labelled() if value == "true" else queryset.unreviewed()
