@@ -8,3 +8,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("recognizer.urls")),
 ]
+
+handler404 = "recognizer.views.not_found"
+handler500 = "recognizer.views.server_error"

@@ -40,6 +40,7 @@ ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
     for code, text in {
         400: "Bad input: malformed JSON, bad base64, not an image, damaged image, bad label.",
+        403: "Not allowed: staff only.",
         404: "No such drawing, or not yours.",
         409: "Feedback was already given for this drawing.",
         413: "The image or the request is too large.",
@@ -78,7 +79,7 @@ class IsStaff(permissions.BasePermission):
 @extend_schema_view(
     list=extend_schema(
         summary="List drawings, newest first",
-        responses={200: DrawingSerializer(many=True), **errors(400, 503)},
+        responses={200: DrawingSerializer(many=True), **errors(400, 404, 503)},
     ),
     retrieve=extend_schema(
         summary="One drawing and its prediction",
@@ -96,6 +97,8 @@ class PredictionViewSet(
     filterset_class = DrawingFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Any id reaches the view, so a bad one gets DRF's JSON 404 rather than an HTML page.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no session
@@ -209,7 +212,7 @@ class PredictionViewSet(
 
     @extend_schema(
         summary="Every label change of this drawing (staff)",
-        responses={200: LabelChangeSerializer(many=True), **errors(404)},
+        responses={200: LabelChangeSerializer(many=True), **errors(403, 404)},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):

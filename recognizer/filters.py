@@ -1,17 +1,25 @@
 """Query-string filters for the drawing list (django-filter)."""
 
 import django_filters
+from django import forms
 
 from recognizer.models import Drawing
 
 TRUE_FALSE = (("true", "true"), ("false", "false"))
 
 
+class DigitFilter(django_filters.NumberFilter):
+    """A whole number 0-9 (NumberFilter alone would accept 0.5)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=0, max_value=9, **kwargs)
+
+
 class DrawingFilter(django_filters.FilterSet):
-    digit = django_filters.NumberFilter(
-        field_name="prediction__digit", min_value=0, max_value=9, label="Predicted digit"
-    )
-    label = django_filters.NumberFilter(min_value=0, max_value=9, label="True digit")
+    digit = DigitFilter(field_name="prediction__digit", label="Predicted digit")
+    label = DigitFilter(label="True digit")
     # Choice filters, not BooleanFilter: "maybe" must be an error, not silently ignored.
     misclassified = django_filters.ChoiceFilter(choices=TRUE_FALSE, method="filter_misclassified")
     reviewed = django_filters.ChoiceFilter(

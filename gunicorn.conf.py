@@ -1,0 +1,13 @@
+"""Gunicorn settings, from the environment (the Procfile and `make serve` use this)."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Load the app once before forking; the model itself loads lazily in each worker
+# (LiteRT, unlike TensorFlow, is safe to use after fork).
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))

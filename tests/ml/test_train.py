@@ -1,0 +1,47 @@
+import json
+
+import numpy as np
+import pytest
+
+from ml import train
+from ml.inference import Predictor
+
+pytestmark = pytest.mark.slow
+
+
+def test_train_quick_writes_a_complete_served_artifact(tmp_path):
+    folder = train.main(["--quick", "--output", str(tmp_path)])
+    for name in (
+        "model.keras",
+        "model.tflite",
+        "metrics.json",
+        "history.csv",
+        "curves.png",
+        "confusion.png",
+        "misclassified.png",
+    ):
+        assert (folder / name).is_file(), name
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["version"] == folder.name and metrics["quick"] is True
+    assert metrics["served_agreement"] >= 0.999
+    assert len(metrics["confusion_matrix"]) == 10 and len(metrics["per_class_accuracy"]) == 10
+    for key in (
+        "test_accuracy",
+        "canvas_accuracy",
+        "params",
+        "epochs",
+        "training_seconds",
+        "data_hash",
+    ):
+        assert key in metrics
+    predictor = Predictor(folder)
+    assert predictor.version == folder.name
+    assert predictor.probabilities(np.zeros((2, 28, 28))).shape == (2, 10)
+
+
+def test_train_quick_resumes_from_its_checkpoint(tmp_path):
+    train.main(["--quick", "--output", str(tmp_path)])
+    history = (tmp_path / train.WORK_DIR / "history.csv").read_text().splitlines()
+    folder = train.main(["--quick", "--output", str(tmp_path), "--report-only", "--resume"])
+    assert (folder / "metrics.json").is_file()
+    assert (tmp_path / train.WORK_DIR / "history.csv").read_text().splitlines() == history
