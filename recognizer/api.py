@@ -141,7 +141,9 @@ class PredictionViewSet(
             owner=request_owner(request, create=True),
         )
         (body,) = self._created([drawing])
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return Response(
+            body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])}
+        )
 
     @extend_schema(
         summary=f"Recognize up to {settings.MAX_BATCH_SIZE} digits in one request",

@@ -1,18 +1,46 @@
-"""Pages: the canvas and the history of drawings."""
+"""Pages: the canvas, the history of drawings, and friendly errors."""
 
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from recognizer import selectors
+from recognizer.visitors import request_owner
 
 ERROR_NOT_FOUND = "There is nothing at this address."
 ERROR_SERVER = "Something went wrong on our side; it has been logged."
+DIGITS = range(10)
+HISTORY_PAGE_SIZE = 24
 
 
+@ensure_csrf_cookie  # signed-in users' API writes send the token from this cookie
 def index(request):
-    return render(request, "recognizer/index.html")
+    return render(request, "recognizer/index.html", {"digits": DIGITS})
 
 
 def history(request):
-    return render(request, "recognizer/history.html")
+    owner = request_owner(request)
+    drawings = selectors.drawings_visible_to(owner).defer("image", "model_input")
+    wrong = request.GET.get("wrong") == "1"
+    digit = request.GET.get("digit", "")
+    digit = int(digit) if digit.isdigit() and int(digit) < 10 else None
+    if wrong:
+        drawings = drawings.misclassified()
+    if digit is not None:
+        drawings = drawings.filter(prediction__digit=digit)
+    page = Paginator(drawings, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page_obj": page,
+        "digits": DIGITS,
+        "wrong": wrong,
+        "digit": digit,
+        "everyone": owner.db_user is not None and owner.db_user.is_staff,
+        "query": query.urlencode() + "&" if query else "",
+    }
+    return render(request, "recognizer/history.html", context)
 
 
 def _is_api(request) -> bool:

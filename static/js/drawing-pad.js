@@ -1,0 +1,136 @@
+// A square drawing pad: mouse, finger and pen through Pointer Events, sharp on high-DPI screens.
+// Strokes are kept in coordinates from 0 to 1, so a resize redraws them exactly.
+
+export class DrawingPad extends EventTarget {
+  constructor(canvas, { ink = "#111", width = 18 } = {}) {
+    super();
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.ink = ink;
+    this.penWidth = width; // in CSS pixels of a 280 px pad
+    this.strokes = [];
+    this.current = null;
+    this.background = null; // an uploaded image shown instead of strokes
+    this.#listen();
+    new ResizeObserver(() => this.#resize()).observe(canvas);
+    this.#resize();
+  }
+
+  get isEmpty() {
+    return this.strokes.length === 0 && !this.background;
+  }
+
+  undo() {
+    this.strokes.pop();
+    this.redraw();
+  }
+
+  clear() {
+    this.strokes = [];
+    this.background = null;
+    this.redraw();
+  }
+
+  showImage(bitmap) {
+    this.strokes = [];
+    this.background = bitmap;
+    this.redraw();
+  }
+
+  toBlob() {
+    return new Promise((resolve) => this.canvas.toBlob(resolve, "image/png"));
+  }
+
+  #listen() {
+    const c = this.canvas;
+    c.addEventListener("pointerdown", (event) => this.#start(event));
+    c.addEventListener("pointermove", (event) => this.#move(event));
+    for (const type of ["pointerup", "pointercancel"]) {
+      c.addEventListener(type, (event) => this.#end(event));
+    }
+  }
+
+  #point(event) {
+    const box = this.canvas.getBoundingClientRect();
+    return [(event.clientX - box.left) / box.width, (event.clientY - box.top) / box.height];
+  }
+
+  #start(event) {
+    if (event.button !== 0 && event.pointerType === "mouse") return;
+    event.preventDefault();
+    this.canvas.setPointerCapture(event.pointerId);
+    if (this.background) this.clear();
+    this.current = { width: this.penWidth / 280, points: [this.#point(event)] };
+    this.strokes.push(this.current);
+    this.redraw();
+  }
+
+  #move(event) {
+    if (!this.current) return;
+    event.preventDefault();
+    const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+    for (const e of events.length ? events : [event]) this.current.points.push(this.#point(e));
+    this.redraw();
+  }
+
+  #end(event) {
+    if (!this.current) return;
+    this.current = null;
+    if (this.canvas.hasPointerCapture(event.pointerId)) {
+      this.canvas.releasePointerCapture(event.pointerId);
+    }
+    this.dispatchEvent(new Event("strokeend"));
+  }
+
+  #resize() {
+    const ratio = window.devicePixelRatio || 1;
+    const size = Math.round(this.canvas.getBoundingClientRect().width * ratio) || 280;
+    if (this.canvas.width !== size) {
+      this.canvas.width = size;
+      this.canvas.height = size;
+    }
+    this.redraw();
+  }
+
+  redraw() {
+    const { ctx, canvas } = this;
+    const size = canvas.width;
+    ctx.clearRect(0, 0, size, size);
+    if (this.background) {
+      const b = this.background;
+      const scale = Math.min(size / b.width, size / b.height);
+      const w = b.width * scale;
+      const h = b.height * scale;
+      ctx.drawImage(b, (size - w) / 2, (size - h) / 2, w, h);
+      return;
+    }
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = this.ink;
+    ctx.fillStyle = this.ink;
+    for (const stroke of this.strokes) this.#drawStroke(stroke, size);
+  }
+
+  #drawStroke({ width, points }, size) {
+    const { ctx } = this;
+    const [x0, y0] = points[0];
+    if (points.length === 1) {
+      ctx.beginPath();
+      ctx.arc(x0 * size, y0 * size, (width * size) / 2, 0, Math.PI * 2);
+      ctx.fill();
+      return;
+    }
+    ctx.lineWidth = width * size;
+    ctx.beginPath();
+    ctx.moveTo(x0 * size, y0 * size);
+    // Quadratic curves through the midpoints give smooth strokes from sparse events.
+    for (let i = 1; i < points.length - 1; i += 1) {
+      const [x, y] = points[i];
+      const [nx, ny] = points[i + 1];
+      ctx.quadraticCurveTo(x * size, y * size, ((x + nx) / 2) * size, ((y + ny) / 2) * size);
+    }
+    const [xn, yn] = points[points.length - 1];
+    ctx.lineTo(xn * size, yn * size);
+    ctx.stroke();
+  }
+}
