@@ -45,6 +45,16 @@ def digit_png():
     return canvas_png
 
 
+def set_visitor(client, key: str) -> None:
+    """Make the test client an anonymous visitor with this id (signed-cookie session)."""
+    from django.conf import settings
+
+    session = client.session
+    session["visitor"] = key
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

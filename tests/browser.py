@@ -1,0 +1,75 @@
+"""Driving the system Chromium with Playwright (its own browser download does not work here)."""
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ERROR_NO_CHROMIUM = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+
+
+def chromium_or_skip() -> str:
+    """Return Chromium's path; skip the test without it, unless REQUIRE_BROWSER is set."""
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return CHROMIUM
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(ERROR_NO_CHROMIUM)
+    pytest.skip(ERROR_NO_CHROMIUM)
+
+
+def draw(page, points, *, steps: int = 12) -> None:
+    """Draw one stroke with the mouse through points given as fractions of the canvas."""
+    box = page.locator("#digit-canvas").bounding_box()
+    to_px = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    page.mouse.move(*to_px[0])
+    page.mouse.down()
+    for x, y in to_px[1:]:
+        page.mouse.move(x, y, steps=steps)
+    page.mouse.up()
+
+
+def draw_touch(page, cdp, points, *, steps: int = 12) -> None:
+    """Draw one stroke with a finger (touch events through the DevTools protocol)."""
+    box = page.locator("#digit-canvas").bounding_box()
+    to_px = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    path = [to_px[0]]
+    for (x0, y0), (x1, y1) in itertools.pairwise(to_px):
+        path += [
+            (x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps) for i in range(1, steps + 1)
+        ]
+
+    def touch(kind, point):
+        points = [] if point is None else [{"x": point[0], "y": point[1]}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", path[0])
+    for point in path[1:]:
+        touch("touchMove", point)
+    touch("touchEnd", None)
+
+
+def ellipse(cx=0.5, cy=0.5, rx=0.22, ry=0.33, n=36):
+    import math
+
+    return [
+        (cx + rx * math.sin(2 * math.pi * i / n), cy - ry * math.cos(2 * math.pi * i / n))
+        for i in range(n + 1)
+    ]
+
+
+ONE = [(0.52, 0.15), (0.48, 0.85)]
+SEVEN_BAR = [(0.28, 0.2), (0.72, 0.2)]
+SEVEN_STEM = [(0.72, 0.2), (0.45, 0.85)]
+ZERO = ellipse()

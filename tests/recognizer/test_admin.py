@@ -1,0 +1,107 @@
+import pytest
+
+from recognizer.models import Drawing, LabelChange
+from tests.factories import DrawingFactory
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = "/admin/recognizer/drawing/"
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+def test_admin_changelist_renders_thumbnails_and_filters(admin_client):
+    drawing = DrawingFactory(prediction__digit=3, prediction__confidence=0.42)
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert f"/api/predictions/{drawing.pk}/image/" in html
+    assert f"/api/predictions/{drawing.pk}/input/?scale=6" in html
+    assert "42.0%" in html
+    for filter_title in ("correctness", "confidence", "model version", "source"):
+        assert f"By {filter_title}" in html
+
+
+def test_admin_review_queue_puts_doubtful_unreviewed_first(admin_client):
+    reviewed = DrawingFactory(label=1, prediction__confidence=0.1)
+    sure = DrawingFactory(prediction__confidence=0.99)
+    doubtful = DrawingFactory(prediction__confidence=0.3)
+    html = admin_client.get(CHANGELIST).content.decode()
+    positions = [html.index(f'value="{d.pk}"') for d in (doubtful, sure, reviewed)]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("misclassified=yes", "wrong"),
+        ("misclassified=unreviewed", "open"),
+        ("confidence=low", "open"),
+        ("misclassified=no", "right"),
+    ],
+)
+def test_admin_filters(admin_client, query, expected):
+    rows = {
+        "wrong": DrawingFactory(label=7, prediction__digit=1, prediction__confidence=0.95),
+        "right": DrawingFactory(label=1, prediction__digit=1, prediction__confidence=0.95),
+        "open": DrawingFactory(prediction__confidence=0.5),
+    }
+    html = admin_client.get(f"{CHANGELIST}?{query}").content.decode()
+    shown = {name for name, d in rows.items() if f'value="{d.pk}"' in html}
+    assert shown == {expected}
+
+
+def _act(client, action, drawings):
+    return client.post(CHANGELIST, {"action": action, "_selected_action": [d.pk for d in drawings]})
+
+
+def test_admin_relabel_actions_go_through_the_service(admin_client, staff_user):
+    first, second = DrawingFactory(prediction__digit=1), DrawingFactory(prediction__digit=1)
+    _act(admin_client, "relabel_as_7", [first, second])
+    _act(admin_client, "mark_correct", [second])
+    assert list(Drawing.objects.order_by("pk").values_list("label", flat=True)) == [7, 1]
+    trail = list(
+        LabelChange.objects.order_by("pk").values_list(
+            "drawing", "old_label", "new_label", "source", "changed_by"
+        )
+    )
+    assert trail == [
+        (first.pk, None, 7, "review", staff_user.pk),
+        (second.pk, None, 7, "review", staff_user.pk),
+        (second.pk, 7, 1, "review", staff_user.pk),
+    ]
+
+
+def test_admin_exclude_from_training(admin_client):
+    drawing = DrawingFactory(label=3)
+    _act(admin_client, "exclude_from_training", [drawing])
+    assert not Drawing.objects.for_training().exists()
+    _act(admin_client, "include_in_training", [drawing])
+    assert Drawing.objects.for_training().exists()
+
+
+def test_admin_change_form_relabels_through_the_service_and_shows_the_trail(
+    admin_client, staff_user
+):
+    drawing = DrawingFactory(prediction__digit=1)
+    url = f"{CHANGELIST}{drawing.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "Label history (audit trail)" in page and "what the model saw" in page
+    form = {"label": "4", "label_changes-TOTAL_FORMS": "0", "label_changes-INITIAL_FORMS": "0"}
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = LabelChange.objects.get()
+    assert (change.old_label, change.new_label, change.changed_by) == (None, 4, staff_user)
+    assert "4" in admin_client.get(url).content.decode()
+
+
+def test_admin_is_closed_to_non_staff(client, user):
+    drawing = DrawingFactory()
+    assert client.get(CHANGELIST).status_code == 302  # to the login page
+    client.force_login(user)
+    for url in (CHANGELIST, f"{CHANGELIST}{drawing.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    _act(client, "relabel_as_7", [drawing])
+    assert Drawing.objects.get().label is None

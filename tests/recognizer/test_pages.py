@@ -1,0 +1,231 @@
+"""What a person sees, in a real Chromium against a live server on PostgreSQL."""
+
+import os
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from recognizer.models import Drawing
+from tests.browser import (
+    CHROMIUM_ARGS,
+    ONE,
+    SCREENSHOTS,
+    SEVEN_BAR,
+    SEVEN_STEM,
+    ZERO,
+    chromium_or_skip,
+    draw,
+    draw_touch,
+)
+from tests.conftest import canvas_png
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+DESKTOP = {"width": 1200, "height": 900}
+PHONE = {"width": 390, "height": 844}
+EMPTY_MESSAGE = "The canvas is empty: draw a digit first."
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_or_skip()
+    # Playwright's sync API keeps an event loop running in this thread for the whole
+    # module; the ORM work here (test setup, flushes) never overlaps a browser call.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def open_canvas(page):
+    page.goto("/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def expect_digit(page, digit: str):
+    expect(page.locator("#prediction-digit")).to_have_text(digit, timeout=10_000)
+
+
+def test_canvas_mouse_drawings_are_read(page):
+    open_canvas(page)
+    expect(page.locator("#prediction-digit")).to_have_text("")
+    for strokes, digit in (([ONE], "1"), ([SEVEN_BAR, SEVEN_STEM], "7"), ([ZERO], "0")):
+        page.click("#clear")
+        for stroke in strokes:
+            draw(page, stroke)
+        expect_digit(page, digit)
+        values = page.locator("#probabilities .p-value")
+        expect(values).to_have_count(10)
+        expect(values.nth(int(digit))).not_to_have_text("–")
+        expect(page.locator("#model-input")).to_be_visible()
+    assert Drawing.objects.filter(source="canvas").count() >= 3
+    assert page.errors == []
+
+
+def test_canvas_touch_drawing_on_a_phone(browser, live_server):
+    context = browser.new_context(
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    open_canvas(page)
+    draw_touch(page, cdp, SEVEN_BAR)
+    draw_touch(page, cdp, SEVEN_STEM)
+    expect_digit(page, "7")
+    # Drawing must not have scrolled the page.
+    assert page.evaluate("window.scrollY") == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "canvas-phone.png", full_page=True)
+    context.close()
+
+
+def test_canvas_undo_and_clear(page):
+    open_canvas(page)
+    draw(page, SEVEN_STEM)
+    expect_digit(page, "1")
+    draw(page, SEVEN_BAR)
+    expect_digit(page, "7")
+    page.click("#undo")
+    expect_digit(page, "1")
+    page.click("#clear")
+    expect(page.locator("#prediction-digit")).to_have_text("")
+    expect(page.locator("#status")).to_have_text("Cleared.")
+
+
+def test_canvas_empty_message(page):
+    open_canvas(page)
+    page.click("#predict")
+    expect(page.locator("#status")).to_have_text(EMPTY_MESSAGE)
+    assert Drawing.objects.count() == 0
+
+
+def test_canvas_feedback_shows_on_history(page):
+    open_canvas(page)
+    draw(page, ONE)
+    expect_digit(page, "1")
+    page.click('[data-label="7"]')
+    expect(page.locator("#feedback-status")).to_have_text("Thank you: saved as 7.")
+    assert Drawing.objects.get().label == 7
+    page.goto("/history/")
+    item = page.locator(".history-item").first
+    expect(item.locator(".h-label")).to_have_text("7")
+    expect(item.locator(".h-verdict")).to_have_text("✗ Wrong")
+    page.check("input[name=wrong]")
+    page.click("text=Filter")
+    expect(page.locator(".history-item")).to_have_count(1)
+    page.select_option("#digit-filter", "3")
+    page.click("text=Filter")
+    expect(page.locator("#history-empty")).to_be_visible()
+
+
+def test_canvas_correct_feedback(page):
+    open_canvas(page)
+    draw(page, ZERO)
+    expect_digit(page, "0")
+    page.click("#feedback-correct")
+    expect(page.locator("#feedback-status")).to_have_text("Thank you: saved as 0.")
+    expect(page.locator("#feedback-correct")).to_have_attribute("aria-pressed", "true")
+
+
+def test_canvas_upload_file(page, mnist_test):
+    open_canvas(page)
+    index = 0  # a 7 in the MNIST test set
+    assert mnist_test.labels[index] == 7
+    page.set_input_files(
+        "#upload",
+        files=[
+            {
+                "name": "seven.png",
+                "mimeType": "image/png",
+                "buffer": canvas_png(index, "dark_on_light"),
+            }
+        ],
+    )
+    expect_digit(page, "7")
+    assert Drawing.objects.get().source == "upload"
+
+
+def test_canvas_drop_file(browser, live_server, mnist_test):
+    # Building a DataTransfer needs script evaluation, which the site's CSP forbids.
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    open_canvas(page)
+    png = list(canvas_png(1, "light_on_dark"))  # a 2
+    transfer = page.evaluate_handle(
+        """bytes => { const t = new DataTransfer();
+           t.items.add(new File([new Uint8Array(bytes)], 'two.png', {type: 'image/png'}));
+           return t; }""",
+        png,
+    )
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+    expect_digit(page, str(mnist_test.labels[1]))
+    context.close()
+
+
+def test_canvas_keyboard_only(page):
+    open_canvas(page)
+    focused = []
+    while "upload" not in focused and len(focused) < 15:
+        page.keyboard.press("Tab")
+        focused.append(page.locator(":focus").get_attribute("id") or "")
+    for control in ("undo", "clear", "predict", "pen-width", "upload"):
+        assert control in focused, focused
+    # Reach Predict with the keyboard and use it.
+    while page.locator(":focus").get_attribute("id") != "predict":
+        page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text(EMPTY_MESSAGE)
+    outline = page.locator("#predict").evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none"
+
+
+def test_canvas_has_no_serious_accessibility_violations(browser, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    for path in ("/", "/history/"):
+        page.goto(path)
+        if path == "/":
+            draw(page, ONE)
+            expect_digit(page, "1")
+        violations = Axe().run(page).response["violations"]
+        serious = [
+            (v["id"], v["help"]) for v in violations if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], (path, serious)
+    context.close()
+
+
+def test_canvas_screenshot_desktop(page):
+    open_canvas(page)
+    draw(page, SEVEN_BAR)
+    draw(page, SEVEN_STEM)
+    expect_digit(page, "7")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "canvas-desktop.png")
+    page.goto("/history/")
+    page.screenshot(path=SCREENSHOTS / "history-desktop.png")
+
+
+def test_pages_load_only_the_sites_own_assets(page, live_server):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    open_canvas(page)
+    page.goto("/history/")
+    assert requests and all(url.startswith(live_server.url) for url in requests), requests
