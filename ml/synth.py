@@ -12,10 +12,13 @@ CANVAS_SIZES = (280, 280, 400, 560)
 
 
 def render_canvas(
-    digit: np.ndarray, rng: np.random.Generator, encoding: str | None = None
+    digit: np.ndarray,
+    rng: np.random.Generator,
+    encoding: str | None = None,
+    size: int | None = None,
 ) -> bytes:
     """Return PNG bytes of a 28x28 uint8 digit drawn large, somewhere on a canvas."""
-    size = int(rng.choice(CANVAS_SIZES))
+    size = size or int(rng.choice(CANVAS_SIZES))
     ink = _strokes(digit, target=int(size * rng.uniform(0.3, 0.85)), rng=rng)
     canvas = np.zeros((size, size), dtype=np.float32)
     top = int(rng.integers(0, size - ink.shape[0] + 1))

@@ -1,0 +1,121 @@
+"""Measure the serving path: preprocessing, LiteRT inference, Keras for comparison, memory.
+
+python -m ml.bench [--model models] [--runs 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ml.data import load_mnist
+from ml.inference import Predictor, resolve_model_dir
+from ml.preprocessing import preprocess
+from ml.synth import render_canvas
+
+# Run in a fresh process: import, load the model, predict one PNG, report memory.
+# Peak RSS is VmHWM: ru_maxrss would carry the parent's peak across fork and exec.
+FIRST_PREDICTION = """
+import sys, time
+from ml.inference import Predictor
+predictor = Predictor(sys.argv[1])
+predictor.predict(open(sys.argv[2], "rb").read())
+peak = [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")]
+print(time.time(), peak[0])
+"""
+
+
+def median_ms(function, runs: int) -> float:
+    """Return the median wall time of `function()` in milliseconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def first_prediction(model_dir: Path, png: bytes) -> tuple[float, float]:
+    """Return (seconds from process start to first prediction, peak RSS in MB)."""
+    sample = Path("/tmp/mnistsite-bench.png")
+    sample.write_bytes(png)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PREDICTION, str(model_dir), str(sample)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout.split()
+    return float(out[0]) - started, float(out[1]) / 1024
+
+
+def keras_ms_per_digit(model_dir: Path, pixels: np.ndarray, runs: int) -> float:
+    """Return the median time of Keras `model.predict` on one digit (how notebooks serve)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    model = keras.models.load_model(model_dir / "model.keras")
+    single = pixels[None, ..., None]
+    model.predict(single, verbose=0)
+    return median_ms(lambda: model.predict(single, verbose=0), runs)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL_PATH", "models")))
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--keras-runs", type=int, default=50)
+    args = parser.parse_args(argv)
+
+    model_dir = resolve_model_dir(args.model)
+    digits = load_mnist().test
+    rng = np.random.default_rng(0)
+    pngs = [render_canvas(digits.images[i], rng, "transparent", size=280) for i in range(64)]
+    cold_seconds, rss_mb = first_prediction(model_dir, pngs[0])
+
+    predictor = Predictor(model_dir)
+    inputs = [preprocess(png) for png in pngs]
+    batch = np.stack([item.pixels for item in inputs])
+    predictor.probabilities(batch[:1])
+    cycle = iter(range(10**9))
+
+    def one_png() -> bytes:
+        return pngs[next(cycle) % len(pngs)]
+
+    figures = {
+        "model": predictor.version,
+        "preprocess_ms_per_280px_png": median_ms(lambda: preprocess(one_png()), args.runs),
+        "model_ms_per_digit_single": median_ms(
+            lambda: predictor.probabilities(batch[next(cycle) % 64][None]), args.runs
+        ),
+        "model_ms_per_digit_batch64": median_ms(lambda: predictor.probabilities(batch), 50) / 64,
+        "preprocess_and_predict_ms_per_png": median_ms(
+            lambda: predictor.predict(one_png()), args.runs
+        ),
+        "first_prediction_seconds_after_start": cold_seconds,
+        "peak_rss_mb_serving_process": rss_mb,
+    }
+    figures["keras_predict_ms_per_digit"] = keras_ms_per_digit(model_dir, batch[0], args.keras_runs)
+    figures["speedup_vs_keras_predict"] = (
+        figures["keras_predict_ms_per_digit"] / figures["model_ms_per_digit_single"]
+    )
+    width = max(map(len, figures))
+    for name, value in figures.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else value
+        print(f"{name:<{width}}  {shown}")
+    print(json.dumps(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
