@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from ml import artifact, data
-from ml.augment import build_augmenter, random_stroke_width
+from ml.augment import augment
 from ml.model import build_model
 from ml.preprocessing import preprocess_array
 
@@ -38,6 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--data", help="MNIST .pkl.gz or .npz (default: the bundled copy)")
     parser.add_argument("--extra", type=Path, help="NPZ of labelled real drawings to add")
     parser.add_argument("--extra-weight", type=float, default=10.0)
+    parser.add_argument("--init", type=Path, help="start from this .keras model's weights")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run")
     parser.add_argument("--quick", action="store_true", help="a few hundred images, 1 epoch")
     parser.add_argument(
@@ -74,22 +75,19 @@ def main(argv=None) -> Path:
     print(f"train {len(x_train)}, validation {len(x_val)}, test {len(mnist.test)}")
 
     # Augmentation runs in the input pipeline, so the saved model stays plain.
-    augmenter = build_augmenter(args.seed)
-
-    def augment(images, labels, sample_weights):
-        images = augmenter(random_stroke_width(images), training=True)
-        return images, labels, sample_weights
-
     train_ds = (
         tf.data.Dataset.from_tensor_slices((x_train, y_train, weights))
         .shuffle(len(x_train), seed=args.seed, reshuffle_each_iteration=True)
         .batch(args.batch_size)
-        .map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        .map(lambda x, y, w: (augment(x), y, w), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
 
     # Model: AdamW with a warm-up then cosine decay of the learning rate.
-    model = build_model(args.arch)
+    # From scratch, or fine-tuning an earlier model's weights (faster retraining).
+    model = (
+        keras.models.load_model(args.init, compile=False) if args.init else build_model(args.arch)
+    )
     steps = int(np.ceil(len(x_train) / args.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=args.learning_rate / 10,
