@@ -151,6 +151,7 @@ def main(argv=None) -> Path:
             "data_hash": mnist.fingerprint(),
             "extra_drawings": int((weights > 1).sum()),
             "seed": args.seed,
+            "initialized_from": str(args.init) if args.init else None,
             "quick": args.quick,
         },
     )
