@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from ml import data
-from ml.inference import Predictor
+from ml.inference import Predictor, resolve_model_dir
 from ml.preprocessing import PreprocessingError, preprocess_array
 from ml.synth import render_canvas
 
-DEFAULT_MODEL_DIR = Path(os.environ.get("MODEL_PATH", "models/current"))
+DEFAULT_MODEL_PATH = Path(os.environ.get("MODEL_PATH", "models"))
 CANVAS_SEED = 2024
 
 
@@ -66,7 +66,7 @@ def canvas_accuracy(predictor: Predictor, digits: data.Digits, seed: int = CANVA
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     parser.add_argument("--split", choices=["test", "validation"], default="test")
     parser.add_argument("--val-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1234, help="the training run's seed")
@@ -80,7 +80,7 @@ def main(argv=None) -> None:
         digits = data.split_validation(mnist.train, args.val_size, args.seed)[1]
     if args.limit:
         digits = data.Digits(digits.images[: args.limit], digits.labels[: args.limit])
-    predictor = Predictor(args.model)
+    predictor = Predictor(resolve_model_dir(args.model))
     probs = served_probabilities(predictor, normalized_inputs(digits))
     accuracy = float((probs.argmax(axis=1) == digits.labels).mean())
     print(f"model {predictor.version} on the MNIST {args.split} set")
