@@ -33,6 +33,7 @@ from recognizer.serializers import (
     LabelSerializer,
     PredictionCreateSerializer,
     PredictionUploadSerializer,
+    StatsSerializer,
 )
 from recognizer.visitors import request_owner
 
@@ -226,7 +227,7 @@ class StatsView(APIView):
     @extend_schema(
         summary="Counts, accuracy and confusion matrix of real drawings",
         description="Staff see statistics over every drawing; anyone else over their own.",
-        responses={200: OpenApiResponse(description="Statistics"), **errors(503)},
+        responses={200: StatsSerializer, **errors(503)},
     )
     def get(self, request):
         drawings = selectors.drawings_visible_to(request_owner(request))

@@ -152,3 +152,36 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+class DigitAccuracySerializer(serializers.Serializer):
+    digit = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+
+
+class VersionAccuracySerializer(serializers.Serializer):
+    model_version = serializers.CharField()
+    labelled = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+
+
+class StatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Drawings stored.")
+    labelled = serializers.IntegerField(help_text="Drawings whose true digit is known.")
+    correct = serializers.IntegerField(help_text="Labelled drawings the model read right.")
+    accuracy = serializers.FloatField(allow_null=True, help_text="correct / labelled")
+    per_digit = DigitAccuracySerializer(many=True)
+    per_model_version = VersionAccuracySerializer(many=True)
+    confusion_matrix = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="Rows: true digit; columns: predicted digit.",
+    )
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "unavailable"])
+    database = serializers.ChoiceField(choices=["ok", "unavailable"])
+    model = serializers.ChoiceField(choices=["ok", "unavailable"])
+    model_version = serializers.CharField(required=False)
