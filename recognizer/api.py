@@ -56,6 +56,41 @@ EXAMPLE_PNG = OpenApiExample(
     value={"image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA...", "label": 7},
     request_only=True,
 )
+EXAMPLE_RESULT = OpenApiExample(
+    "A seven",
+    value={
+        "id": 4,
+        "url": "http://127.0.0.1:8000/api/predictions/4/",
+        "digit": 7,
+        "confidence": 0.99999,
+        "probabilities": [0, 0, 0, 0, 0, 0, 0, 0.99999, 0, 0.00001],
+        "model_version": "cnn-20261121-bc814b26",
+        "label": 7,
+        "label_source": "submitted",
+        "correct": True,
+        "source": "api",
+        "created_at": "2026-11-21T19:51:18Z",
+        "image_url": "http://127.0.0.1:8000/api/predictions/4/image/",
+        "input_url": "http://127.0.0.1:8000/api/predictions/4/input/",
+        "inference_ms": 0.7,
+    },
+    response_only=True,
+    status_codes=["201", "200"],
+)
+EXAMPLE_ERROR = OpenApiExample(
+    "Empty drawing",
+    value={
+        "error": {"code": "empty_drawing", "message": "The drawing is empty: draw a digit first."}
+    },
+    response_only=True,
+    status_codes=["422"],
+)
+EXAMPLE_BATCH = OpenApiExample(
+    "Two images",
+    value={"images": ["iVBORw0KGgo...", "iVBORw0KGgo..."], "labels": [7, None]},
+    request_only=True,
+)
+EXAMPLE_LABEL = OpenApiExample("It was a 9", value={"label": 9}, request_only=True)
 
 
 def errors(*codes: int) -> dict:
@@ -130,7 +165,7 @@ class PredictionViewSet(
             "multipart/form-data": PredictionUploadSerializer,
         },
         responses={201: DrawingSerializer, **errors(400, 413, 415, 422, 429, 503)},
-        examples=[EXAMPLE_PNG],
+        examples=[EXAMPLE_PNG, EXAMPLE_RESULT, EXAMPLE_ERROR],
     )
     def create(self, request, *args, **kwargs):
         form = PredictionCreateSerializer(data=request.data)
@@ -150,6 +185,7 @@ class PredictionViewSet(
         summary=f"Recognize up to {settings.MAX_BATCH_SIZE} digits in one request",
         request=BatchCreateSerializer,
         responses={201: BatchResultSerializer, **errors(400, 413, 415, 422, 429, 503)},
+        examples=[EXAMPLE_BATCH, EXAMPLE_ERROR],
     )
     @action(detail=False, methods=["post"])
     def batch(self, request):
@@ -170,6 +206,7 @@ class PredictionViewSet(
         "Every change is kept in the drawing's history.",
         request=LabelSerializer,
         responses={200: DrawingSerializer, **errors(400, 404, 409, 415, 503)},
+        examples=[EXAMPLE_LABEL, EXAMPLE_RESULT],
     )
     def partial_update(self, request, *args, **kwargs):
         drawing = self.get_object()
