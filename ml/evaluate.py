@@ -15,7 +15,7 @@ import numpy as np
 
 from ml import data
 from ml.inference import Predictor, resolve_model_dir
-from ml.preprocessing import PreprocessingError, preprocess_array
+from ml.preprocessing import PreprocessingError, preprocess_images
 from ml.synth import render_canvas
 
 DEFAULT_MODEL_PATH = Path(os.environ.get("MODEL_PATH", "models"))
@@ -28,11 +28,6 @@ class CanvasResult:
     count: int
     rejected: int
     by_encoding: dict[str, float]
-
-
-def normalized_inputs(digits: data.Digits) -> np.ndarray:
-    """Return every digit through the shared preprocessing, shape (n, 28, 28)."""
-    return np.stack([preprocess_array(image).pixels for image in digits.images])
 
 
 def served_probabilities(predictor: Predictor, inputs: np.ndarray, batch: int = 500):
@@ -81,7 +76,7 @@ def main(argv=None) -> None:
     if args.limit:
         digits = data.Digits(digits.images[: args.limit], digits.labels[: args.limit])
     predictor = Predictor(resolve_model_dir(args.model))
-    probs = served_probabilities(predictor, normalized_inputs(digits))
+    probs = served_probabilities(predictor, preprocess_images(digits.images))
     accuracy = float((probs.argmax(axis=1) == digits.labels).mean())
     print(f"model {predictor.version} on the MNIST {args.split} set")
     print(f"MNIST {args.split} accuracy:        {accuracy:.4%} ({len(digits)} digits)")

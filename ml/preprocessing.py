@@ -91,6 +91,11 @@ def preprocess_array(pixels: np.ndarray) -> ModelInput:
     return ModelInput(normalize_digit(ink))
 
 
+def preprocess_images(images: np.ndarray) -> np.ndarray:
+    """Normalize many ink arrays at once: (n, h, w) -> (n, 28, 28) float32."""
+    return np.stack([preprocess_array(image).pixels for image in images])
+
+
 def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode bytes to a Pillow image, refusing non-images, damage and bombs."""
     if not data:

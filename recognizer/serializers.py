@@ -3,13 +3,12 @@
 import base64
 import binascii
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recognizer.models import Drawing, LabelChange
-from recognizer.services import ERROR_IMAGE_TOO_BIG, ImageTooBigError
+from recognizer.services import check_image_size
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
 ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
@@ -28,10 +27,8 @@ class ImageDataField(serializers.Field):
     default_error_messages = {"invalid_base64": ERROR_BASE64, "invalid_type": ERROR_IMAGE_TYPE}
 
     def to_internal_value(self, data) -> bytes:
-        limit = settings.MAX_IMAGE_BYTES
         if isinstance(data, UploadedFile):
-            if data.size > limit:
-                raise ImageTooBigError(ERROR_IMAGE_TOO_BIG.format(size=data.size, limit=limit))
+            check_image_size(data.size)
             return data.read()
         if not isinstance(data, str):
             self.fail("invalid_type")
@@ -41,8 +38,7 @@ class ImageDataField(serializers.Field):
                 self.fail("invalid_base64")
         data = "".join(data.split())
         # Refuse before decoding: base64 is 4/3 the size of the bytes it holds.
-        if len(data) * 3 // 4 > limit:
-            raise ImageTooBigError(ERROR_IMAGE_TOO_BIG.format(size=len(data) * 3 // 4, limit=limit))
+        check_image_size(len(data) * 3 // 4)
         try:
             return base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):

@@ -52,10 +52,11 @@ class Owner:
         return self.user if self.user is not None and self.user.is_authenticated else None
 
 
-def _check_size(image: bytes) -> None:
-    if len(image) > settings.MAX_IMAGE_BYTES:
+def check_image_size(size: int) -> None:
+    """Refuse an image of `size` bytes when it is over the configured cap."""
+    if size > settings.MAX_IMAGE_BYTES:
         raise ImageTooBigError(
-            ERROR_IMAGE_TOO_BIG.format(size=len(image), limit=settings.MAX_IMAGE_BYTES)
+            ERROR_IMAGE_TOO_BIG.format(size=size, limit=settings.MAX_IMAGE_BYTES)
         )
 
 
@@ -63,7 +64,7 @@ def _predict(images: list[bytes]) -> list[ModelPrediction]:
     inputs = []
     for index, image in enumerate(images):
         try:
-            _check_size(image)
+            check_image_size(len(image))
             inputs.append(preprocess(image, max_pixels=settings.MAX_IMAGE_PIXELS))
         except PreprocessingError as error:
             if len(images) == 1:

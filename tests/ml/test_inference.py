@@ -3,8 +3,9 @@ import threading
 import numpy as np
 import pytest
 
-from ml.evaluate import normalized_inputs, served_probabilities
+from ml.evaluate import served_probabilities
 from ml.inference import Predictor, get_predictor, resolve_model_dir
+from ml.preprocessing import preprocess_images
 from tests.conftest import canvas_png
 
 SHIPPED = resolve_model_dir("models")
@@ -17,7 +18,7 @@ def predictor():
 
 def test_shipped_model_reads_known_test_digits(predictor, mnist_test):
     # The first 1,000 official test digits, through the shared preprocessing.
-    inputs = normalized_inputs(type(mnist_test)(mnist_test.images[:1000], mnist_test.labels[:1000]))
+    inputs = preprocess_images(mnist_test.images[:1000])
     predicted = served_probabilities(predictor, inputs).argmax(axis=1)
     assert (predicted == mnist_test.labels[:1000]).mean() >= 0.995
     assert list(predicted[:10]) == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
@@ -44,7 +45,7 @@ def test_served_model_agrees_with_keras(predictor, mnist_test):
     import keras
 
     model = keras.models.load_model(SHIPPED / "model.keras")
-    inputs = normalized_inputs(type(mnist_test)(mnist_test.images[:2000], mnist_test.labels[:2000]))
+    inputs = preprocess_images(mnist_test.images[:2000])
     keras_probs = model.predict(inputs[..., None], batch_size=500, verbose=0)
     served = served_probabilities(predictor, inputs)
     assert (served.argmax(1) == keras_probs.argmax(1)).all()
@@ -61,7 +62,7 @@ def test_predict_batch_equals_one_by_one(predictor):
     )
 
 
-def test_predictor_loads_lazily_once_and_is_shared(tmp_path):
+def test_predictor_loads_lazily_once_and_is_shared():
     fresh = Predictor(SHIPPED)
     assert fresh._interpreter is None  # nothing loaded until first use
     fresh.probabilities(np.zeros((1, 28, 28)))
