@@ -48,9 +48,9 @@ def _cnn() -> keras.Model:
 def _lenet5() -> keras.Model:
     inputs = keras.Input(shape=INPUT_SHAPE, name="digit")
     x = layers.Conv2D(6, 5, padding="same", activation="tanh")(inputs)
-    x = layers.AveragePooling2D()(x)
+    x = layers.AveragePooling2D(2)(x)
     x = layers.Conv2D(16, 5, activation="tanh")(x)
-    x = layers.AveragePooling2D()(x)
+    x = layers.AveragePooling2D(2)(x)
     x = layers.Flatten()(x)
     x = layers.Dense(120, activation="tanh")(x)
     x = layers.Dense(84, activation="tanh")(x)

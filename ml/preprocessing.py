@@ -77,6 +77,11 @@ def to_uint8(pixels: np.ndarray) -> np.ndarray:
     return np.round(np.clip(pixels, 0.0, 1.0) * 255).astype(np.uint8)
 
 
+def from_uint8(levels: np.ndarray) -> np.ndarray:
+    """Return stored 0..255 grey levels (a saved model input) as the model's [0, 1] floats."""
+    return np.asarray(levels, dtype=np.float32) / 255.0
+
+
 def preprocess(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ModelInput:
     """Turn encoded image bytes into the model's 28x28 input."""
     image = decode_image(data, max_pixels=max_pixels)

@@ -20,7 +20,7 @@ import tensorflow as tf
 from ml import artifact, data
 from ml.augment import augment
 from ml.model import build_model
-from ml.preprocessing import preprocess_images
+from ml.preprocessing import from_uint8, preprocess_images
 
 WORK_DIR = "_training"  # checkpoints of the run in progress, inside --output
 
@@ -163,7 +163,7 @@ def main(argv=None) -> Path:
 def add_real_drawings(args, x_train, y_train, weights):
     """Append labelled real drawings, weighted so a few hundred of them matter."""
     with np.load(args.extra) as extra:
-        x_extra = extra["inputs"].astype(np.float32)[..., None] / 255.0
+        x_extra = from_uint8(extra["inputs"]).reshape(-1, 28, 28, 1)
         y_extra = extra["labels"].astype(y_train.dtype)
     w_extra = np.full(len(x_extra), args.extra_weight, dtype=np.float32)
     return (

@@ -2,12 +2,16 @@
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.urls import reverse
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from recognizer import services
-from recognizer.models import Drawing, LabelChange
+from recognizer import dashboard, exports, services
+from recognizer.models import Drawing, LabelChange, ModelPromotion
 
 THUMB = 84
 
@@ -116,7 +120,32 @@ class DrawingAdmin(admin.ModelAdmin):
         *[_relabel_action(d) for d in range(10)],
         "exclude_from_training",
         "include_in_training",
+        "export_npz",
+        "export_csv",
     ]
+
+    class Media:
+        css = {"all": ["css/admin-review.css"]}
+
+    def get_urls(self):
+        dashboard_url = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard_view),
+            name="recognizer_drawing_dashboard",
+        )
+        return [dashboard_url, *super().get_urls()]
+
+    def dashboard_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **dashboard.context(),
+            "title": "Review dashboard",
+            "opts": self.model._meta,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/recognizer/dashboard.html", context)
 
     def get_queryset(self, request):
         # The review queue: unreviewed first, least confident first, then newest.
@@ -195,3 +224,39 @@ class DrawingAdmin(admin.ModelAdmin):
         for drawing in queryset:
             services.drawing_set_excluded(drawing=drawing, excluded=False)
         self.message_user(request, f"Included {queryset.count()} drawing(s).")
+
+    @admin.action(description="Export labelled as NPZ (for ml.train --extra)")
+    def export_npz(self, request, queryset):
+        return self._export(request, queryset, "npz")
+
+    @admin.action(description="Export labelled as CSV")
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    def _export(self, request, queryset, fmt: str):
+        content, count = exports.export(queryset, fmt)
+        if not count:
+            self.message_user(request, "None of the selected drawings has a label.", messages.ERROR)
+            return None
+        response = HttpResponse(content, content_type=exports.FORMATS[fmt])
+        name = f"labelled-drawings-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+@admin.register(ModelPromotion)
+class ModelPromotionAdmin(admin.ModelAdmin):
+    """Which model served when, who promoted it and on what evidence. Read-only."""
+
+    list_display = ["version", "previous_version", "action", "promoted_by", "promoted_at"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in ModelPromotion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # promotions happen through `manage.py retrain` and `manage.py rollback`
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

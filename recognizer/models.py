@@ -199,3 +199,37 @@ class LabelChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.drawing_id}: {self.old_label} → {self.new_label}"
+
+
+class ModelPromotion(models.Model):
+    """A model version put into service: which one, replacing which, when, by whom, and why."""
+
+    class Action(models.TextChoices):
+        RETRAIN = "retrain", "Promoted after retraining"
+        ROLLBACK = "rollback", "Rolled back"
+
+    version = models.CharField(max_length=64)
+    previous_version = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when promoted from the command line without --by.",
+    )
+    promoted_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-promoted_at", "-id"]
+        get_latest_by = ["promoted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["retrain", "rollback"]), name="promotion_action_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} since {self.promoted_at:%Y-%m-%d %H:%M}"

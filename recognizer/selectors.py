@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+import datetime as dt
 
-from recognizer.models import Drawing, LabelChange
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from recognizer.models import Drawing, LabelChange, ModelPromotion
 from recognizer.services import Owner
 
 
@@ -62,3 +66,42 @@ def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def drawings_per_day(drawings: QuerySet[Drawing], *, days: int) -> list[dict]:
+    """Return drawings, labelled and correct counts for each of the last `days` days."""
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=days - 1)
+    rows = (
+        drawings.order_by()
+        .filter(created_at__date__gte=start)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(
+            total=Count("id"),
+            labelled=Count("id", filter=Q(label__isnull=False)),
+            correct=Count("id", filter=Q(prediction__digit=F("label"))),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    empty = {"total": 0, "labelled": 0, "correct": 0}
+    return [
+        {"day": day, **{k: by_day.get(day, empty)[k] for k in empty}}
+        for day in (start + dt.timedelta(days=n) for n in range(days))
+    ]
+
+
+def confused_pairs(confusion: list[list[int]], *, limit: int) -> list[dict]:
+    """Return the most frequent (true digit, predicted digit) mistakes, most frequent first."""
+    pairs = [
+        {"label": true, "predicted": predicted, "count": count}
+        for true, row in enumerate(confusion)
+        for predicted, count in enumerate(row)
+        if true != predicted and count
+    ]
+    return sorted(pairs, key=lambda p: (-p["count"], p["label"], p["predicted"]))[:limit]
+
+
+def model_promotions() -> QuerySet[ModelPromotion]:
+    """Return every promotion and rollback, newest first, with who made it."""
+    return ModelPromotion.objects.select_related("promoted_by")

@@ -1,0 +1,116 @@
+"""The review dashboard's context: selectors' figures laid out as charts and admin links."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+
+from ml.registry import RegistryError, serving_version
+from recognizer import selectors
+from recognizer.models import Drawing
+
+DAYS = 30
+PAIRS = 10
+CELL = 34  # pixels per confusion-matrix cell
+BAR_AREA = 120  # pixels of the tallest day's bar
+
+
+def changelist(**filters) -> str:
+    """Return the admin change list of drawings with these list filters applied."""
+    url = reverse("admin:recognizer_drawing_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def _confusion_cells(confusion: list[list[int]]) -> list[dict]:
+    cells = []
+    for true, row in enumerate(confusion):
+        total = sum(row) or 1
+        for predicted, count in enumerate(row):
+            cells.append(
+                {
+                    "x": (predicted + 1) * CELL,
+                    "y": (true + 1) * CELL,
+                    "count": count,
+                    # Row share: how often a true `true` is read as `predicted`.
+                    "opacity": round(0.08 + 0.92 * count / total, 3) if count else 0,
+                    "colour": "#2e7d32" if true == predicted else "#c62828",
+                    "label": true,
+                    "predicted": predicted,
+                    "url": changelist(label__exact=true, prediction__digit__exact=predicted),
+                }
+            )
+    return cells
+
+
+def _day_bars(days: list[dict]) -> list[dict]:
+    tallest = max((day["total"] for day in days), default=0) or 1
+    width = 16
+    return [
+        {
+            **day,
+            "x": index * (width + 2),
+            "width": width,
+            "height": round(BAR_AREA * day["total"] / tallest),
+            "y": BAR_AREA - round(BAR_AREA * day["total"] / tallest),
+        }
+        for index, day in enumerate(days)
+    ]
+
+
+def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
+    promotions = {}
+    for promotion in selectors.model_promotions():
+        promotions.setdefault(promotion.version, promotion)  # newest first: keep the latest
+    return [
+        {
+            **row,
+            "serving": row["model_version"] == serving,
+            "wrong": row["labelled"] - row["correct"],
+            "accuracy_shown": _percent(row["accuracy"]),
+            "promotion": promotions.get(row["model_version"]),
+            "url": changelist(prediction__model_version=row["model_version"]),
+            "misclassified_url": changelist(
+                prediction__model_version=row["model_version"], misclassified="yes"
+            ),
+        }
+        for row in per_version
+    ]
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.1%}"
+
+
+def context() -> dict:
+    """Return everything the dashboard template shows."""
+    drawings = Drawing.objects.all()
+    stats = selectors.drawing_stats(drawings)
+    try:
+        serving = serving_version(settings.MODEL_PATH)
+    except RegistryError:
+        serving = None
+    pairs = selectors.confused_pairs(stats["confusion_matrix"], limit=PAIRS)
+    for pair in pairs:
+        pair["url"] = changelist(
+            label__exact=pair["label"], prediction__digit__exact=pair["predicted"]
+        )
+    return {
+        "stats": stats,
+        "accuracy_shown": _percent(stats["accuracy"]),
+        "serving": serving,
+        "serving_promotion": selectors.model_promotions().filter(version=serving).first(),
+        "promotions": selectors.model_promotions()[:10],
+        "days": _day_bars(selectors.drawings_per_day(drawings, days=DAYS)),
+        "days_width": DAYS * 18,
+        "bar_area": BAR_AREA,
+        "versions": _versions(stats["per_model_version"], serving),
+        "cells": _confusion_cells(stats["confusion_matrix"]),
+        "cell": CELL,
+        "matrix_size": 11 * CELL,
+        "axis": [{"digit": d, "at": (d + 1) * CELL + CELL // 2} for d in range(10)],
+        "pairs": pairs,
+        "unreviewed_url": changelist(misclassified="unreviewed"),
+        "misclassified_url": changelist(misclassified="yes"),
+    }
