@@ -23,6 +23,7 @@ BBOX_THRESHOLD = 0.1
 MIN_EXTENT = 0.04  # of the image's longer side: anything smaller is a speck
 DOT_FILL = 0.7  # a roundish blob filling its box this much is a tap, not a digit
 DOT_ASPECT = 1.5
+DOT_MAX_EXTENT = 0.15  # of the longer side: a tap is pen-sized; a bold digit is bigger
 
 ERROR_EMPTY_FILE = "The image file is empty."
 ERROR_NOT_IMAGE = "The file is not a PNG, JPEG, WebP, GIF or BMP image."
@@ -182,7 +183,8 @@ def _reject_specks(box: np.ndarray, extent: int) -> None:
     if max(height, width) < max(2, MIN_EXTENT * extent):
         raise EmptyDrawingError(ERROR_TOO_SMALL)
     roundish = max(height, width) / min(height, width) < DOT_ASPECT
-    if roundish and box.mean() > DOT_FILL and extent > SIZE:
+    small = max(height, width) <= DOT_MAX_EXTENT * extent
+    if roundish and small and box.mean() > DOT_FILL and extent > SIZE:
         raise EmptyDrawingError(ERROR_TOO_SMALL)
 
 

@@ -2,7 +2,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ml import preprocessing as pp
 from ml.synth import render_canvas
@@ -120,6 +120,14 @@ def test_preprocess_reports_specks_and_dots(shape):
     pixels[(yy - 140) ** 2 + (xx - 140) ** 2 <= (size / 2) ** 2] = 0
     with pytest.raises(pp.EmptyDrawingError, match="too small or just a dot"):
         pp.preprocess(encode(Image.fromarray(pixels)))
+
+
+def test_preprocess_reads_bold_heavy_digits_that_fill_their_box():
+    # A thick-pen 0 fills most of its box like a tap does, but it is digit-sized.
+    image = Image.new("L", (280, 280), 255)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((90, 60, 190, 220), outline=0, width=40)
+    assert pp.preprocess(encode(image)).pixels.max() > 0.9
 
 
 def test_preprocess_refuses_corrupt_and_truncated_files(mnist_test):
