@@ -126,7 +126,7 @@ def test_preprocess_reads_bold_heavy_digits_that_fill_their_box():
     # A thick-pen 0 fills most of its box like a tap does, but it is digit-sized.
     image = Image.new("L", (280, 280), 255)
     draw = ImageDraw.Draw(image)
-    draw.ellipse((90, 60, 190, 220), outline=0, width=40)
+    draw.ellipse((80, 60, 200, 220), outline=0, width=50)
     assert pp.preprocess(encode(image)).pixels.max() > 0.9
 
 
