@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
@@ -131,7 +130,6 @@ class PredictionViewSet(
     serializer_class = DrawingSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DrawingFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
     # Any id reaches the view, so a bad one gets DRF's JSON 404 rather than an HTML page.
     lookup_value_regex = "[^/]+"

@@ -1,6 +1,6 @@
 """One JSON error shape for every API failure: {"error": {"code", "message", ...}}."""
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ValidationError
@@ -13,6 +13,7 @@ from recognizer.middleware import ERROR_DATABASE_DOWN, RETRY_AFTER_SECONDS, is_o
 from recognizer.services import BatchSizeError, FeedbackAlreadyGivenError
 
 ERROR_BODY_TOO_BIG = "The request body is larger than the server accepts."
+ERROR_REQUEST_REFUSED = "The request is malformed (too many fields or files, or a bad header)."
 ERROR_MODEL_UNAVAILABLE = "The model is not available right now; please try again shortly."
 
 DOMAIN_ERRORS = (PreprocessingError, BatchSizeError, FeedbackAlreadyGivenError)
@@ -37,6 +38,8 @@ def exception_handler(exc, context):
         return error_response(exc.code, str(exc), status_code, **extra)
     if isinstance(exc, RequestDataTooBig):
         return error_response("request_too_big", ERROR_BODY_TOO_BIG, 413)
+    if isinstance(exc, SuspiciousOperation):
+        return error_response("request_refused", ERROR_REQUEST_REFUSED, 400)
     if isinstance(exc, ModelNotFoundError):
         return error_response("model_unavailable", ERROR_MODEL_UNAVAILABLE, 503)
     if is_outage(exc):

@@ -36,6 +36,7 @@ def _confusion_cells(confusion: list[list[int]]) -> list[dict]:
                     # Row share: how often a true `true` is read as `predicted`.
                     "opacity": round(0.08 + 0.92 * count / total, 3) if count else 0,
                     "colour": "#2e7d32" if true == predicted else "#c62828",
+                    "ink": "#fff" if count / total > 0.5 else "#222",
                     "label": true,
                     "predicted": predicted,
                     "url": changelist(label__exact=true, prediction__digit__exact=predicted),

@@ -12,6 +12,21 @@ from recognizer.services import check_image_size
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
 ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
+ERROR_DIGIT = "Give a whole number from 0 to 9, as a JSON number or in ASCII digits."
+
+
+class DigitField(serializers.IntegerField):
+    """A digit 0-9; refuses non-ASCII numerals (Arabic-Indic, full-width) that int() accepts."""
+
+    default_error_messages = {"invalid": ERROR_DIGIT}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, max_value=9, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 @extend_schema_field(
@@ -47,9 +62,7 @@ class ImageDataField(serializers.Field):
 
 class PredictionCreateSerializer(serializers.Serializer):
     image = ImageDataField()
-    label = serializers.IntegerField(
-        min_value=0,
-        max_value=9,
+    label = DigitField(
         required=False,
         allow_null=True,
         help_text="The true digit, if the caller knows it.",
@@ -66,7 +79,7 @@ class PredictionUploadSerializer(PredictionCreateSerializer):
 class BatchCreateSerializer(serializers.Serializer):
     images = serializers.ListField(child=ImageDataField(), min_length=1)
     labels = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=9, allow_null=True),
+        child=DigitField(allow_null=True),
         required=False,
         help_text="True digits, one per image (null where unknown).",
     )
@@ -82,7 +95,7 @@ class BatchCreateSerializer(serializers.Serializer):
 
 
 class LabelSerializer(serializers.Serializer):
-    label = serializers.IntegerField(min_value=0, max_value=9, help_text="The true digit.")
+    label = DigitField(help_text="The true digit.")
 
 
 class DrawingSerializer(serializers.ModelSerializer):
