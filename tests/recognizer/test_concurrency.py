@@ -1,0 +1,123 @@
+"""Two reviewers at once, and a worker process killed mid-request, on the real PostgreSQL."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from recognizer import services
+from recognizer.models import Drawing, LabelChange
+from tests.factories import DrawingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and a second connection need PostgreSQL")
+
+
+def test_concurrent_relabels_land_in_order_and_the_last_one_wins():
+    drawing = DrawingFactory(prediction__digit=1)
+    first, second = UserFactory(username="first"), UserFactory(username="second")
+    first_holds_lock, second_done = threading.Event(), threading.Event()
+    timeline = {}
+
+    def reviewer_one():
+        with transaction.atomic():  # keep the row lock while reviewer two tries
+            services.drawing_relabel(drawing=drawing, label=3, reviewer=first)
+            first_holds_lock.set()
+            time.sleep(0.5)
+            timeline["first_commit"] = time.monotonic()
+        connection.close()
+
+    def reviewer_two():
+        first_holds_lock.wait(5)
+        services.drawing_relabel(drawing=drawing, label=5, reviewer=second)
+        timeline["second_done"] = time.monotonic()
+        second_done.set()
+        connection.close()
+
+    threads = [threading.Thread(target=reviewer_one), threading.Thread(target=reviewer_two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert second_done.is_set()
+    assert timeline["second_done"] > timeline["first_commit"]  # waited for the lock
+    changes = list(LabelChange.objects.filter(drawing=drawing).order_by("created_at", "id"))
+    assert [(c.old_label, c.new_label, c.changed_by) for c in changes] == [
+        (None, 3, first),
+        (3, 5, second),  # the second reviewer saw the first one's label, not a stale one
+    ]
+    drawing.refresh_from_db()
+    assert (drawing.label, drawing.labelled_by) == (5, second)
+
+
+# A worker that stops after storing two rows of a five-image batch, waiting to be killed.
+WORKER = """
+import sys, time
+import django
+django.setup()
+from recognizer import services
+from tests.factories import stroke_png
+
+store = services._drawing_store
+def store_then_report(*args, **kwargs):
+    drawing = store(*args, **kwargs)
+    print("stored", drawing.pk, flush=True)
+    time.sleep(30)
+    return drawing
+services._drawing_store = store_then_report
+services.drawing_create_batch(images=[stroke_png(n) for n in range(5)], source="api")
+"""
+
+
+def test_worker_killed_mid_request_leaves_no_partial_rows():
+    db = connection.settings_dict
+    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{url}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "mnistsite.settings",
+        "DJANGO_DEBUG": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = worker.stdout.readline()
+        assert line.startswith("stored"), line
+        worker.send_signal(signal.SIGKILL)  # no cleanup, no rollback from the client side
+        worker.wait(10)
+    finally:
+        worker.kill()
+    assert worker.returncode == -signal.SIGKILL
+    assert Drawing.objects.count() == 0
+    # PostgreSQL notices the dead client and ends its transaction: no lock is left behind.
+    assert _open_transactions_settle(db["NAME"]) == 0
+
+
+def _open_transactions_settle(name: str, seconds: float = 5.0) -> int:
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+        " AND state LIKE 'idle in transaction%%'"
+    )
+    deadline = time.monotonic() + seconds
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(query, [name])
+            count = cursor.fetchone()[0]
+        if count == 0 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
