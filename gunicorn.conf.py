@@ -4,7 +4,11 @@ import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads (the gthread worker) so that an idle keep-alive or slow client waits in the
+# worker's poller instead of holding the whole worker, as a sync worker would.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # Load the app once before forking; the model itself loads lazily in each worker
 # (LiteRT, unlike TensorFlow, is safe to use after fork).

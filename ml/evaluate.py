@@ -66,10 +66,11 @@ def main(argv=None) -> None:
     parser.add_argument("--val-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1234, help="the training run's seed")
     parser.add_argument("--limit", type=int, help="only the first N digits")
-    parser.add_argument("--data", help="MNIST .pkl.gz or .npz (default: the bundled copy)")
+    parser.add_argument("--data", help="MNIST .pkl.gz, .npz or labelled .csv (default: bundled)")
+    parser.add_argument("--test-data", help="a labelled test .csv to go with a --data .csv")
     args = parser.parse_args(argv)
 
-    mnist = data.load_mnist(args.data)
+    mnist = data.load_mnist(args.data, args.test_data)
     digits = mnist.test
     if args.split == "validation":
         digits = data.split_validation(mnist.train, args.val_size, args.seed)[1]

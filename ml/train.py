@@ -35,7 +35,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--patience", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--output", type=Path, default=Path("models"))
-    parser.add_argument("--data", help="MNIST .pkl.gz or .npz (default: the bundled copy)")
+    parser.add_argument("--data", help="MNIST .pkl.gz, .npz or labelled .csv (default: bundled)")
+    parser.add_argument("--test-data", help="a labelled test .csv to go with a --data .csv")
     parser.add_argument("--extra", type=Path, help="NPZ of labelled real drawings to add")
     parser.add_argument("--extra-weight", type=float, default=10.0)
     parser.add_argument("--init", type=Path, help="start from this .keras model's weights")
@@ -61,7 +62,7 @@ def main(argv=None) -> Path:
     work.mkdir(parents=True, exist_ok=True)
 
     # Data: a validation split from the training pool; the test set waits until the end.
-    mnist = data.load_mnist(args.data)
+    mnist = data.load_mnist(args.data, args.test_data)
     pool, test = mnist.train, mnist.test
     if args.quick:
         args.epochs, args.val_size = 1, 200
@@ -88,12 +89,16 @@ def main(argv=None) -> Path:
     model = (
         keras.models.load_model(args.init, compile=False) if args.init else build_model(args.arch)
     )
+    # Warm up for one epoch; a run of one or two epochs (fine-tuning) warms up for a tenth
+    # of it, so that it still ends with the learning rate annealed.
     steps = int(np.ceil(len(x_train) / args.batch_size))
+    total = steps * args.epochs
+    warmup = steps if args.epochs > 2 else max(1, total // 10)
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=args.learning_rate / 10,
         warmup_target=args.learning_rate,
-        warmup_steps=steps,
-        decay_steps=max(1, steps * (args.epochs - 1)),
+        warmup_steps=warmup,
+        decay_steps=max(1, total - warmup),
     )
     model.compile(
         optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4),

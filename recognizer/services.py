@@ -121,7 +121,8 @@ def _drawing_store(
         model_version=result.model_version,
         inference_ms=result.inference_ms,
     )
-    prediction.full_clean(validate_constraints=False, validate_unique=False)
+    # The drawing was saved a line above: checking that it exists would cost a query.
+    prediction.full_clean(exclude=["drawing"], validate_constraints=False, validate_unique=False)
     prediction.save()
     if label is not None:
         _label_set(drawing, label, source=Drawing.LabelSource.SUBMITTED, by=owner.db_user)

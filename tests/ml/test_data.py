@@ -86,3 +86,38 @@ def test_load_csv_refuses_empty_files(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(data.DataFormatError, match="no rows"):
         data.load_csv(tmp_path / "empty.csv")
+
+
+def _mnist_csv(path, digits, labelled=True):
+    header = (["label"] if labelled else []) + [f"pixel{i}" for i in range(784)]
+    rows = [
+        ([int(label)] if labelled else []) + image.ravel().tolist()
+        for image, label in zip(digits.images, digits.labels)
+    ]
+    return _csv(path, header, rows)
+
+
+def test_load_mnist_from_csv_holds_out_a_tenth_for_testing(tmp_path, mnist_test):
+    digits = data.Digits(mnist_test.images[:50], mnist_test.labels[:50])
+    mnist = data.load_mnist(_mnist_csv(tmp_path / "train.csv", digits))
+    assert (len(mnist.train), len(mnist.test)) == (45, 5)
+    together = np.concatenate([mnist.train.images, mnist.test.images])
+    assert sorted(map(bytes, together)) == sorted(map(bytes, digits.images))
+
+
+def test_load_mnist_from_csv_with_a_test_csv(tmp_path, mnist_test):
+    train = data.Digits(mnist_test.images[:30], mnist_test.labels[:30])
+    test = data.Digits(mnist_test.images[30:40], mnist_test.labels[30:40])
+    mnist = data.load_mnist(
+        _mnist_csv(tmp_path / "mnist_train.csv", train),
+        _mnist_csv(tmp_path / "mnist_test.csv", test),
+    )
+    assert np.array_equal(mnist.test.images, test.images)
+    assert np.array_equal(mnist.train.labels, train.labels)
+
+
+def test_load_mnist_refuses_an_unlabelled_csv_for_training(tmp_path, mnist_test):
+    digits = data.Digits(mnist_test.images[:5], mnist_test.labels[:5])
+    path = _mnist_csv(tmp_path / "test.csv", digits, labelled=False)
+    with pytest.raises(data.DataFormatError, match="has no label column"):
+        data.load_mnist(path)

@@ -45,3 +45,18 @@ def test_train_quick_resumes_from_its_checkpoint(tmp_path):
     folder = train.main(["--quick", "--output", str(tmp_path), "--report-only", "--resume"])
     assert (folder / "metrics.json").is_file()
     assert (tmp_path / train.WORK_DIR / "history.csv").read_text().splitlines() == history
+
+
+def test_train_quick_reads_a_kaggle_csv(tmp_path, mnist_test):
+    header = ["label", *(f"pixel{i}" for i in range(784))]
+    lines = [",".join(header)] + [
+        ",".join(map(str, [int(label), *image.ravel().tolist()]))
+        for image, label in zip(mnist_test.images[:1200], mnist_test.labels[:1200])
+    ]
+    (tmp_path / "train.csv").write_text("\n".join(lines) + "\n")
+    folder = train.main(
+        ["--quick", "--data", str(tmp_path / "train.csv"), "--output", str(tmp_path)]
+    )
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["data"] == str(tmp_path / "train.csv")
+    assert metrics["train_size"] == 600  # 800 of the 1,080 training rows, less 200 for validation
