@@ -52,3 +52,22 @@ class DatabaseUnavailableMiddleware:
             logger.warning("database unavailable: %s", exception)
             return database_unavailable_response(request)
         return None
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before host validation and the HTTPS redirect.
+
+    Container and load-balancer probes call the process directly over plain HTTP with
+    its own address as Host, which ALLOWED_HOSTS (rightly) refuses for everything else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        from recognizer.api import HealthView  # the view imports the app's models
+
+        self.health = HealthView.as_view()
+
+    def __call__(self, request):
+        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
+            return self.health(request).render()  # a view's response the handler won't render
+        return self.get_response(request)
