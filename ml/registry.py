@@ -19,6 +19,7 @@ ERROR_NOT_A_REGISTRY = (
 ERROR_UNKNOWN_VERSION = "there is no model version {version!r} in {path}; known: {known}"
 REFUSE_MNIST = (
     "not promoted: MNIST test accuracy {new:.2%} is below the serving model's {current:.2%}"
+    " (tolerance {tolerance:.2%})"
 )
 REFUSE_REAL = (
     "not promoted: accuracy on the {count} held-out real drawings is {new:.2%}, "
@@ -81,10 +82,15 @@ class Comparison:
     real_current: float | None
     real_new: float | None
 
-    def decision(self) -> tuple[bool, str]:
-        """Return (promote?, why): not worse on MNIST test, at least as good on real drawings."""
-        if self.mnist_new < self.mnist_current:
-            return False, REFUSE_MNIST.format(new=self.mnist_new, current=self.mnist_current)
+    def decision(self, mnist_tolerance: float = 0.0) -> tuple[bool, str]:
+        """Return (promote?, why): not worse on MNIST test, at least as good on real drawings.
+
+        `mnist_tolerance` is an operator's explicit allowance (0.0005 = 5 digits in 10,000).
+        """
+        if self.mnist_new < self.mnist_current - mnist_tolerance:
+            return False, REFUSE_MNIST.format(
+                new=self.mnist_new, current=self.mnist_current, tolerance=mnist_tolerance
+            )
         if self.real_count and self.real_new < self.real_current:
             return False, REFUSE_REAL.format(
                 count=self.real_count, new=self.real_new, current=self.real_current

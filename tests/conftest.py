@@ -66,6 +66,13 @@ def staff_user(db):
 
 
 @pytest.fixture
+def admin_client(client, staff_user):
+    """A browser session of a staff member, for the admin pages."""
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

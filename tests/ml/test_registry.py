@@ -57,3 +57,10 @@ def _comparison(**changes):
 def test_promotion_rule(changes, promote, reason):
     decided, why = _comparison(**changes).decision()
     assert decided is promote and why.startswith(reason)
+
+
+def test_promotion_rule_mnist_tolerance_is_explicit():
+    slightly_worse = _comparison(mnist_new=0.9896)
+    assert slightly_worse.decision()[0] is False
+    assert slightly_worse.decision(mnist_tolerance=0.0005)[0] is True
+    assert slightly_worse.decision(mnist_tolerance=0.0003)[0] is False

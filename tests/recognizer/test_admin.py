@@ -7,12 +7,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/recognizer/drawing/"
 
 
-@pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def test_admin_changelist_renders_thumbnails_and_filters(admin_client):
     drawing = DrawingFactory(prediction__digit=3, prediction__confidence=0.42)
     html = admin_client.get(CHANGELIST).content.decode()

@@ -18,12 +18,6 @@ DASHBOARD = CHANGELIST + "dashboard/"
 
 
 @pytest.fixture
-def admin_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def reviewed():
     """Labelled drawings from two model versions: 3 read as 8 twice, 7 read as 1 once."""
     return {

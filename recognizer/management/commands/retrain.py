@@ -34,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--init-version", metavar="VERSION", help="fine-tune this version, not the serving one"
         )
+        parser.add_argument(
+            "--mnist-tolerance",
+            type=float,
+            default=defaults.mnist_tolerance,
+            help="MNIST test accuracy a promotion may give up, e.g. 0.0005 (default 0: none)",
+        )
         parser.add_argument("--quick", action="store_true", help="smoke test: tiny data, 1 epoch")
         parser.add_argument("--no-promote", action="store_true", help="report only")
         parser.add_argument("--by", metavar="USERNAME", help="record this user as promoter")
