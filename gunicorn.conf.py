@@ -4,8 +4,8 @@ import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads (the gthread worker) so that an idle keep-alive or slow client waits in the
-# worker's poller instead of holding the whole worker, as a sync worker would.
+# Threads (the gthread worker): idle keep-alive connections wait in the worker's poller.
+# Sync workers stalled under wrk's keep-alive clients until the 30 s worker timeout.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
