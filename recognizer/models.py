@@ -206,6 +206,7 @@ class ModelPromotion(models.Model):
 
     class Action(models.TextChoices):
         RETRAIN = "retrain", "Promoted after retraining"
+        MANUAL = "manual", "Promoted by hand"
         ROLLBACK = "rollback", "Rolled back"
 
     version = models.CharField(max_length=64)
@@ -227,7 +228,8 @@ class ModelPromotion(models.Model):
         get_latest_by = ["promoted_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=["retrain", "rollback"]), name="promotion_action_known"
+                condition=Q(action__in=["retrain", "manual", "rollback"]),
+                name="promotion_action_known",
             ),
         ]
 

@@ -1,0 +1,56 @@
+"""The model-lifecycle commands: promote by hand, roll back, and their refusals."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ml import registry
+from ml.inference import CURRENT, SERVED_MODEL
+from recognizer.models import ModelPromotion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def models_dir(tmp_path, settings):
+    for version in ("cnn-old", "cnn-new"):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / SERVED_MODEL).write_bytes(b"flatbuffer")
+    (tmp_path / CURRENT).write_text("cnn-old\n")
+    settings.MODEL_PATH = tmp_path
+    return tmp_path
+
+
+def test_promote_by_hand_then_roll_back_is_recorded(models_dir, staff_user):
+    call_command("promote", "cnn-new", "--by", staff_user.username, "--reason", "demo")
+    assert registry.serving_version(models_dir) == "cnn-new"
+    promoted = ModelPromotion.objects.get()
+    assert (promoted.action, promoted.previous_version) == ("manual", "cnn-old")
+    assert promoted.promoted_by == staff_user and promoted.report == {"reason": "demo"}
+
+    call_command("rollback")
+    assert registry.serving_version(models_dir) == "cnn-old"
+    rolled = ModelPromotion.objects.latest()
+    assert (rolled.action, rolled.version, rolled.promoted_by) == ("rollback", "cnn-old", None)
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("promote", ["cnn-nope"], "there is no model version 'cnn-nope'"),
+        ("promote", ["cnn-old"], "cnn-old is already serving."),
+        ("promote", ["cnn-new", "--by", "nobody"], "There is no user called 'nobody'."),
+        ("rollback", [], "No earlier version is recorded for cnn-old"),
+    ],
+)
+def test_lifecycle_commands_refuse_clearly_and_change_nothing(models_dir, command, args, message):
+    with pytest.raises(CommandError) as error:
+        call_command(command, *args)
+    assert message in str(error.value)
+    assert registry.serving_version(models_dir) == "cnn-old"
+    assert not ModelPromotion.objects.exists()
+
+
+def test_retrain_refuses_a_folder_that_is_not_a_registry(tmp_path, settings):
+    settings.MODEL_PATH = tmp_path
+    with pytest.raises(CommandError, match="not a folder of model versions"):
+        call_command("retrain", "--quick")
