@@ -103,6 +103,12 @@ class PredictAnonThrottle(AnonRateThrottle):
 class PredictUserThrottle(UserRateThrottle):
     scope = "predict_user"
 
+    def get_cache_key(self, request, view):
+        # DRF's user throttle falls back to the IP for anonymous callers; they have their own.
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)
+
 
 class IsStaff(permissions.BasePermission):
     message = "Only staff can read the audit trail."

@@ -198,6 +198,7 @@ def main(argv=None) -> dict:
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)),
         "GUNICORN_ACCESS_LOG": "",
         "PREDICT_ANON_RATE": "100000000/min",  # measure the path, not the throttle
+        "PREDICT_USER_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

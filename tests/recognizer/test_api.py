@@ -352,3 +352,16 @@ def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
     assert codes == [201, 201, 429]
     assert_error(api_client.post(PREDICT, payload, format="json"), 429, "throttled")
     assert Drawing.objects.count() == 2
+
+
+def test_user_throttle_leaves_anonymous_callers_to_their_own_rate(api_client, monkeypatch):
+    from django.core.cache import cache
+
+    from recognizer.api import PredictAnonThrottle, PredictUserThrottle
+
+    monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "5/min"})
+    monkeypatch.setattr(PredictUserThrottle, "THROTTLE_RATES", {"predict_user": "2/min"})
+    cache.clear()
+    payload = {"image": data_url(stroke_png())}
+    codes = [api_client.post(PREDICT, payload, format="json").status_code for _ in range(4)]
+    assert codes == [201] * 4
