@@ -2,6 +2,7 @@
 
 import functools
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from ml.data import load_mnist
 from ml.synth import render_canvas
 from tests.factories import UserFactory
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ERROR_NEEDS_POSTGRES = "REQUIRE_POSTGRES is set but the tests run on {vendor}: set DATABASE_URL"
 
 
@@ -20,6 +22,21 @@ def _postgres_when_required(django_db_setup, django_db_blocker):
     """In CI the suite must run on PostgreSQL, never silently on SQLite."""
     if os.environ.get("REQUIRE_POSTGRES") and connection.vendor != "postgresql":
         pytest.exit(ERROR_NEEDS_POSTGRES.format(vendor=connection.vendor), returncode=3)
+
+
+def subprocess_env(**extra: str) -> dict:
+    """Environment for a child process (a server, a worker) on this test run's database."""
+    db = connection.settings_dict
+    host = f"{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    venv_bin = os.path.dirname(sys.executable)
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{host}/{db['NAME']}",
+        "DJANGO_DEBUG": "1",
+        "PYTHONPATH": ROOT,
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra,
+    }
 
 
 @functools.cache

@@ -2,10 +2,8 @@
 
 import base64
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 from django.db import connection
 
 from recognizer.models import Drawing
+from tests.conftest import subprocess_env
 from tests.factories import stroke_png
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -31,18 +30,10 @@ def server():
     """Gunicorn started by the Procfile's command, on the test database; yields its URL."""
     if connection.vendor != "postgresql":
         pytest.skip("the server process needs the test database on PostgreSQL")
-    db, port = connection.settings_dict, _free_port()
-    host = f"{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{host}/{db['NAME']}",
-        "DJANGO_DEBUG": "1",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_ACCESS_LOG": "",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    port = _free_port()
+    env = subprocess_env(
+        HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="2", GUNICORN_ACCESS_LOG=""
+    )
     web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line[:4] == "web:")
     process = subprocess.Popen(web[4:].split(), cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"

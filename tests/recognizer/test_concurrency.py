@@ -1,6 +1,5 @@
 """Two reviewers at once, and a worker process killed mid-request, on the real PostgreSQL."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from django.db import connection, transaction
 
 from recognizer import services
 from recognizer.models import Drawing, LabelChange
+from tests.conftest import subprocess_env
 from tests.factories import DrawingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,15 +83,7 @@ services.drawing_create_batch(images=[stroke_png(n) for n in range(5)], source="
 
 
 def test_worker_killed_mid_request_leaves_no_partial_rows():
-    db = connection.settings_dict
-    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{url}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "mnistsite.settings",
-        "DJANGO_DEBUG": "1",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="mnistsite.settings")
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )
@@ -105,7 +97,7 @@ def test_worker_killed_mid_request_leaves_no_partial_rows():
     assert worker.returncode == -signal.SIGKILL
     assert Drawing.objects.count() == 0
     # PostgreSQL notices the dead client and ends its transaction: no lock is left behind.
-    assert _open_transactions_settle(db["NAME"]) == 0
+    assert _open_transactions_settle(connection.settings_dict["NAME"]) == 0
 
 
 def _open_transactions_settle(name: str, seconds: float = 5.0) -> int:
