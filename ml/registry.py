@@ -61,11 +61,11 @@ def set_serving(models_dir: str | Path, version: str) -> Path:
     return root / version
 
 
-def accuracy(model_dir: Path, inputs: np.ndarray, labels: np.ndarray) -> float | None:
+def accuracy(predictor: Predictor, inputs: np.ndarray, labels: np.ndarray) -> float | None:
     """Return the served model's accuracy on (n, 28, 28) model inputs; None when n is 0."""
     if len(inputs) == 0:
         return None
-    probs = served_probabilities(Predictor(model_dir), inputs)
+    probs = served_probabilities(predictor, inputs)
     return float((probs.argmax(axis=1) == labels).mean())
 
 
@@ -100,13 +100,14 @@ class Comparison:
 
 def compare(current: Path, new: Path, *, mnist: tuple, real: tuple) -> Comparison:
     """Measure the serving and the candidate model on the same two sets."""
+    serving, candidate = Predictor(current), Predictor(new)
     return Comparison(
         current_version=current.name,
         new_version=new.name,
         mnist_count=len(mnist[1]),
-        mnist_current=accuracy(current, *mnist),
-        mnist_new=accuracy(new, *mnist),
+        mnist_current=accuracy(serving, *mnist),
+        mnist_new=accuracy(candidate, *mnist),
         real_count=len(real[1]),
-        real_current=accuracy(current, *real),
-        real_new=accuracy(new, *real),
+        real_current=accuracy(serving, *real),
+        real_new=accuracy(candidate, *real),
     )
