@@ -129,6 +129,8 @@ MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024))
 MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 4096 * 4096))
 MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 64))
 LOW_CONFIDENCE = float(os.environ.get("LOW_CONFIDENCE", 0.8))
+# How long the person who drew a digit may change their answer (once) after giving it.
+FEEDBACK_CHANGE_SECONDS = int(os.environ.get("FEEDBACK_CHANGE_SECONDS", 600))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 3  # base64 and multipart overhead
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
@@ -151,6 +153,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "predict_anon": os.environ.get("PREDICT_ANON_RATE", "120/min"),
         "predict_user": os.environ.get("PREDICT_USER_RATE", "600/min"),
+        # Live readings while drawing: several per digit, nothing stored.
+        "read_anon": os.environ.get("READ_ANON_RATE", "300/min"),
+        "read_user": os.environ.get("READ_USER_RATE", "1200/min"),
     },
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

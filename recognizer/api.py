@@ -1,5 +1,7 @@
 """The REST API: thin DRF views over the services and selectors."""
 
+import re
+
 import numpy as np
 from django.conf import settings
 from django.db import connection
@@ -14,6 +16,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
@@ -32,6 +35,7 @@ from recognizer.serializers import (
     LabelSerializer,
     PredictionCreateSerializer,
     PredictionUploadSerializer,
+    ReadingSerializer,
     StatsSerializer,
 )
 from recognizer.visitors import request_owner
@@ -45,7 +49,8 @@ ERRORS = {
         409: "Feedback was already given for this drawing.",
         413: "The image or the request is too large.",
         415: "Unsupported content type.",
-        422: "The drawing is empty or just a dot.",
+        422: "The drawing is empty or just a dot, or the Idempotency-Key was used for "
+        "another image.",
         429: "Too many predictions; slow down.",
         503: "The database or the model is unavailable.",
     }.items()
@@ -92,6 +97,18 @@ EXAMPLE_BATCH = OpenApiExample(
 EXAMPLE_LABEL = OpenApiExample("It was a 9", value={"label": 9}, request_only=True)
 
 
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+ERROR_IDEMPOTENCY_KEY = "Idempotency-Key: give 1 to 64 letters, digits, '.', '_', ':' or '-'."
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A key you choose for this drawing (e.g. a UUID). Sending the same request "
+    "again with the same key returns the drawing stored the first time, with the header "
+    "`Idempotent-Replayed: true`, and stores nothing more.",
+)
+
+
 def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
@@ -108,6 +125,22 @@ class PredictUserThrottle(UserRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)
+
+
+class ReadAnonThrottle(AnonRateThrottle):
+    scope = "read_anon"
+
+
+class ReadUserThrottle(PredictUserThrottle):
+    scope = "read_user"
+
+
+def idempotency_key(request) -> str:
+    """Return the request's Idempotency-Key header, or "" when it has none."""
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationError({"Idempotency-Key": ERROR_IDEMPOTENCY_KEY}, code="invalid_key")
+    return key
 
 
 class IsStaff(permissions.BasePermission):
@@ -168,10 +201,12 @@ class PredictionViewSet(
             "application/json": PredictionCreateSerializer,
             "multipart/form-data": PredictionUploadSerializer,
         },
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: DrawingSerializer, **errors(400, 413, 415, 422, 429, 503)},
         examples=[EXAMPLE_PNG, EXAMPLE_RESULT, EXAMPLE_ERROR],
     )
     def create(self, request, *args, **kwargs):
+        key = idempotency_key(request)
         form = PredictionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         drawing = services.drawing_create(
@@ -179,11 +214,13 @@ class PredictionViewSet(
             source=form.validated_data["source"],
             label=form.validated_data.get("label"),
             owner=request_owner(request, create=True),
+            idempotency_key=key,
         )
         (body,) = self._created([drawing])
-        return Response(
-            body, status=status.HTTP_201_CREATED, headers={"Location": str(body["url"])}
-        )
+        headers = {"Location": str(body["url"])}
+        if drawing.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         summary=f"Recognize up to {settings.MAX_BATCH_SIZE} digits in one request",
@@ -262,6 +299,30 @@ class PredictionViewSet(
     def history(self, request, pk=None):
         changes = selectors.drawing_history(self.get_object())
         return Response(LabelChangeSerializer(changes, many=True).data)
+
+
+class ReadingView(APIView):
+    """Read a digit without storing it: the canvas page's live reading while drawing."""
+
+    throttle_classes = [ReadAnonThrottle, ReadUserThrottle]
+
+    @extend_schema(
+        summary="Read a digit without storing it",
+        description="The same request as `POST /api/predictions/`, answered with what the "
+        "model reads; nothing is stored. The canvas page calls this while the person draws "
+        "and stores the finished drawing once with `POST /api/predictions/`.",
+        request={
+            "application/json": PredictionCreateSerializer,
+            "multipart/form-data": PredictionUploadSerializer,
+        },
+        responses={200: ReadingSerializer, **errors(400, 413, 415, 422, 429, 503)},
+        examples=[EXAMPLE_PNG, EXAMPLE_ERROR],
+    )
+    def post(self, request):
+        form = PredictionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        reading = services.image_read(image=form.validated_data["image"])
+        return Response(ReadingSerializer(reading).data)
 
 
 class StatsView(APIView):

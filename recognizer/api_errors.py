@@ -10,18 +10,28 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from ml.inference import ModelNotFoundError
 from ml.preprocessing import PreprocessingError
 from recognizer.middleware import ERROR_DATABASE_DOWN, RETRY_AFTER_SECONDS, is_outage
-from recognizer.services import BatchSizeError, FeedbackAlreadyGivenError
+from recognizer.services import (
+    BatchSizeError,
+    FeedbackAlreadyGivenError,
+    IdempotencyKeyReusedError,
+)
 
 ERROR_BODY_TOO_BIG = "The request body is larger than the server accepts."
 ERROR_REQUEST_REFUSED = "The request is malformed (too many fields or files, or a bad header)."
 ERROR_MODEL_UNAVAILABLE = "The model is not available right now; please try again shortly."
 
-DOMAIN_ERRORS = (PreprocessingError, BatchSizeError, FeedbackAlreadyGivenError)
+DOMAIN_ERRORS = (
+    PreprocessingError,
+    BatchSizeError,
+    FeedbackAlreadyGivenError,
+    IdempotencyKeyReusedError,
+)
 STATUS_BY_CODE = {
     "image_too_big": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "image_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "empty_drawing": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "already_labelled": status.HTTP_409_CONFLICT,
+    "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
 }
 
 

@@ -92,6 +92,11 @@ class Drawing(models.Model):
         related_name="drawings",
     )
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    idempotency_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The client's Idempotency-Key: a retried request returns this drawing.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     label = models.PositiveSmallIntegerField(null=True, blank=True, validators=DIGIT_VALIDATORS)
@@ -123,6 +128,11 @@ class Drawing(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(source__in=["canvas", "upload", "api"]), name="drawing_source_known"
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="drawing_idempotency_key_unique",
             ),
         ]
         indexes = [

@@ -139,6 +139,25 @@ class DrawingSerializer(serializers.ModelSerializer):
         return None if drawing.label is None else drawing.label == drawing.prediction.digit
 
 
+class ReadingSerializer(serializers.Serializer):
+    """What the model reads in an image that is not stored."""
+
+    digit = serializers.IntegerField()
+    confidence = serializers.FloatField()
+    probabilities = serializers.ListField(
+        child=serializers.FloatField(), min_length=10, max_length=10
+    )
+    model_version = serializers.CharField()
+    inference_ms = serializers.FloatField()
+    input = serializers.SerializerMethodField(
+        help_text="The 28x28 image the model saw, as a PNG data: URL."
+    )
+
+    def get_input(self, reading) -> str:
+        png = base64.b64encode(reading.model_input.to_png()).decode("ascii")
+        return f"data:image/png;base64,{png}"
+
+
 class BatchResultSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = DrawingSerializer(many=True)

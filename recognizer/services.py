@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ml.inference import Prediction as ModelPrediction
@@ -17,6 +18,12 @@ from recognizer.predictor import get_predictor
 ERROR_IMAGE_TOO_BIG = "The image is {size:,} bytes; the limit is {limit:,} bytes."
 ERROR_BATCH_SIZE = "A batch holds 1 to {limit} images; this one has {count}."
 ERROR_FEEDBACK_GIVEN = "This drawing already has a label; only staff can change it."
+ERROR_FEEDBACK_FINAL = (
+    "Your answer for this drawing was already changed once; only a reviewer can change it now."
+)
+ERROR_IDEMPOTENCY_REUSED = (
+    "This Idempotency-Key was already used for a different image: send a new key for a new drawing."
+)
 ERROR_BATCH_ITEM = "Image {index}: {message}"
 
 
@@ -30,6 +37,10 @@ class BatchSizeError(ValueError):
 
 class FeedbackAlreadyGivenError(ValueError):
     code = "already_labelled"
+
+
+class IdempotencyKeyReusedError(ValueError):
+    code = "idempotency_key_reused"
 
 
 class BatchItemError(PreprocessingError):
@@ -73,13 +84,55 @@ def _predict(images: list[bytes]) -> list[ModelPrediction]:
     return get_predictor().predict_inputs(inputs)
 
 
+def image_read(*, image: bytes) -> ModelPrediction:
+    """Read the digit in `image` without storing anything (the canvas's live reading)."""
+    (reading,) = _predict([image])
+    return reading
+
+
 def drawing_create(
-    *, image: bytes, source: str, owner: Owner = Owner(), label: int | None = None
+    *,
+    image: bytes,
+    source: str,
+    owner: Owner = Owner(),
+    label: int | None = None,
+    idempotency_key: str = "",
 ) -> Drawing:
-    """Predict the digit in `image` and store the drawing with its prediction."""
+    """Predict the digit in `image` and store the drawing with its prediction, once per key.
+
+    A request repeated with the same `idempotency_key` returns the drawing stored the first
+    time, marked `replayed`, and stores nothing more.
+    """
+    if idempotency_key and (stored := _drawing_replayed(idempotency_key, image)):
+        return stored
     (prediction,) = _predict([image])
-    with transaction.atomic():
-        return _drawing_store(image, prediction, source=source, owner=owner, label=label)
+    try:
+        with transaction.atomic():
+            return _drawing_store(
+                image,
+                prediction,
+                source=source,
+                owner=owner,
+                label=label,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # A concurrent request with the same key stored it first.
+        if idempotency_key and (stored := _drawing_replayed(idempotency_key, image)):
+            return stored
+        raise
+
+
+def _drawing_replayed(key: str, image: bytes) -> Drawing | None:
+    # The key is the caller's secret for this one image: the same key and the same bytes
+    # replay the stored drawing (for a script without a session too), another image is refused.
+    stored = Drawing.objects.filter(idempotency_key=key).select_related("prediction").first()
+    if stored is None:
+        return None
+    if bytes(stored.image) != image:
+        raise IdempotencyKeyReusedError(ERROR_IDEMPOTENCY_REUSED)
+    stored.replayed = True
+    return stored
 
 
 def drawing_create_batch(
@@ -100,7 +153,13 @@ def drawing_create_batch(
 
 
 def _drawing_store(
-    image: bytes, result: ModelPrediction, *, source: str, owner: Owner, label: int | None
+    image: bytes,
+    result: ModelPrediction,
+    *,
+    source: str,
+    owner: Owner,
+    label: int | None,
+    idempotency_key: str = "",
 ) -> Drawing:
     drawing = Drawing(
         image=image,
@@ -109,10 +168,12 @@ def _drawing_store(
         source=source,
         user=owner.db_user,
         session_key=owner.session_key,
+        idempotency_key=idempotency_key,
     )
     # Field validation in Python; the check constraints are the database's own job.
     drawing.full_clean(validate_constraints=False)
     drawing.save()
+    drawing.replayed = False
     prediction = Prediction(
         drawing=drawing,
         digit=result.digit,
@@ -130,13 +191,23 @@ def _drawing_store(
 
 
 def drawing_give_feedback(*, drawing: Drawing, label: int, owner: Owner) -> Drawing:
-    """Let the person who drew it say which digit it is, once."""
+    """Let the person who drew it say which digit it is, and change their answer once."""
     with transaction.atomic():
         locked = Drawing.objects.select_for_update().get(pk=drawing.pk)
         if locked.label is not None:
-            raise FeedbackAlreadyGivenError(ERROR_FEEDBACK_GIVEN)
+            _check_feedback_changeable(locked)
         _label_set(locked, label, source=Drawing.LabelSource.FEEDBACK, by=owner.db_user)
     return locked
+
+
+def _check_feedback_changeable(drawing: Drawing) -> None:
+    """Allow one change of one's own answer, shortly after giving it; refuse anything else."""
+    if drawing.label_source != Drawing.LabelSource.FEEDBACK:
+        raise FeedbackAlreadyGivenError(ERROR_FEEDBACK_GIVEN)
+    window = dt.timedelta(seconds=settings.FEEDBACK_CHANGE_SECONDS)
+    changes = drawing.label_changes.count()
+    if changes > 1 or timezone.now() - drawing.labelled_at > window:
+        raise FeedbackAlreadyGivenError(ERROR_FEEDBACK_FINAL)
 
 
 def drawing_relabel(*, drawing: Drawing, label: int, reviewer: AbstractBaseUser) -> Drawing:

@@ -9,6 +9,7 @@ router.register("predictions", api.PredictionViewSet, basename="prediction")
 
 api_patterns = [
     path("", include(router.urls)),
+    path("readings/", api.ReadingView.as_view(), name="reading"),
     path("stats/", api.StatsView.as_view(), name="stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -16,6 +16,9 @@ HISTORY_PAGE_SIZE = 24
 
 @ensure_csrf_cookie  # signed-in users' API writes send the token from this cookie
 def index(request):
+    # The visitor id is in the cookie before the first drawing is stored, so that a drawing
+    # stored as the page is left (whose response may never be read) is still theirs.
+    request_owner(request, create=True)
     return render(request, "recognizer/index.html", {"digits": DIGITS})
 
 

@@ -3,6 +3,7 @@
 import itertools
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,27 @@ def ellipse(cx=0.5, cy=0.5, rx=0.22, ry=0.33, n=36):
     ]
 
 
+def wait_until(condition, *, timeout: float = 10.0, message: str = "condition"):
+    """Poll `condition` (e.g. a database count the page's requests change) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        time.sleep(0.05)
+
+
+def axe_violations(page) -> list[tuple[str, str]]:
+    """Run axe-core on the page and return every violation as (rule, help)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [(v["id"], v["help"]) for v in Axe().run(page).response["violations"]]
+
+
 ONE = [(0.52, 0.15), (0.48, 0.85)]
 SEVEN_BAR = [(0.28, 0.2), (0.72, 0.2)]
 SEVEN_STEM = [(0.72, 0.2), (0.45, 0.85)]
 ZERO = ellipse()
+FOUR_ANGLE = [(0.55, 0.12), (0.22, 0.62), (0.8, 0.62)]
+FOUR_STEM = [(0.62, 0.35), (0.62, 0.9)]
+X_DOWN = [(0.25, 0.2), (0.75, 0.8)]
+X_UP = [(0.75, 0.2), (0.25, 0.8)]

@@ -72,6 +72,44 @@ def set_visitor(client, key: str) -> None:
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """The system Chromium, driven by Playwright, for one test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, chromium_or_skip
+
+    executable = chromium_or_skip()
+    # Playwright's sync API keeps an event loop running in this thread for the whole
+    # module; the ORM work here (test setup, flushes) never overlaps a browser call.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A desktop-sized page on the live server; page.errors collects script errors."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    pending = set()
+    page.on("request", lambda request: pending.add(request))
+    page.on("requestfinished", lambda request: pending.discard(request))
+    page.on("requestfailed", lambda request: pending.discard(request))
+    yield page
+    # Let the live server finish what the page asked of it before the database is flushed.
+    for _ in range(100):
+        if not pending:
+            break
+        page.wait_for_timeout(50)
+    context.close()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

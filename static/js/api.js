@@ -34,11 +34,26 @@ async function request(url, options = {}) {
   return body;
 }
 
-export function predict(file, { source, signal }) {
+function imageForm(file, fields = {}) {
   const form = new FormData();
   form.append("image", file, file.name || "drawing.png");
-  form.append("source", source);
-  return request("/api/predictions/", { method: "POST", body: form, signal });
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  return form;
+}
+
+// What the model reads in this image; the server stores nothing.
+export function read(file, { signal }) {
+  return request("/api/readings/", { method: "POST", body: imageForm(file), signal });
+}
+
+// Store a finished drawing once: a retry with the same key returns the same drawing.
+export function store(file, { source, key, keepalive = false }) {
+  return request("/api/predictions/", {
+    method: "POST",
+    body: imageForm(file, { source }),
+    headers: { "Idempotency-Key": key },
+    keepalive,
+  });
 }
 
 export function giveFeedback(url, label) {
@@ -47,4 +62,8 @@ export function giveFeedback(url, label) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ label }),
   });
+}
+
+export function recentDrawings() {
+  return request("/api/predictions/");
 }

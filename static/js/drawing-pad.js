@@ -1,5 +1,8 @@
 // A square drawing pad: mouse, finger and pen through Pointer Events, sharp on high-DPI screens.
-// Strokes are kept in coordinates from 0 to 1, so a resize redraws them exactly.
+// Strokes are kept in coordinates from 0 to 1, so a resize redraws them exactly, and the
+// image sent to the model is drawn afresh at 280 px whatever the screen's pixel ratio.
+
+const SEND_SIZE = 280;
 
 export class DrawingPad extends EventTarget {
   constructor(canvas, { ink = "#111", width = 18 } = {}) {
@@ -11,6 +14,7 @@ export class DrawingPad extends EventTarget {
     this.strokes = [];
     this.current = null;
     this.background = null; // an uploaded image shown instead of strokes
+    this.sealed = false; // a finished drawing: the next stroke starts a new one
     this.#listen();
     new ResizeObserver(() => this.#resize()).observe(canvas);
     this.#resize();
@@ -28,17 +32,28 @@ export class DrawingPad extends EventTarget {
   clear() {
     this.strokes = [];
     this.background = null;
+    this.sealed = false;
     this.redraw();
   }
 
   showImage(bitmap) {
     this.strokes = [];
+    this.sealed = false;
     this.background = bitmap;
     this.redraw();
   }
 
-  toBlob() {
-    return new Promise((resolve) => this.canvas.toBlob(resolve, "image/png"));
+  // A 280 px PNG of the strokes, encoded off the main thread where the browser can.
+  toPNG(size = SEND_SIZE) {
+    if (typeof OffscreenCanvas === "function") {
+      const canvas = new OffscreenCanvas(size, size);
+      this.#paint(canvas.getContext("2d"), size);
+      return canvas.convertToBlob({ type: "image/png" });
+    }
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    this.#paint(canvas.getContext("2d"), size);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   }
 
   #listen() {
@@ -59,7 +74,10 @@ export class DrawingPad extends EventTarget {
     if (event.button !== 0 && event.pointerType === "mouse") return;
     event.preventDefault();
     this.canvas.setPointerCapture(event.pointerId);
-    if (this.background) this.clear();
+    if (this.background || this.sealed) {
+      this.clear();
+      this.dispatchEvent(new Event("newdrawing"));
+    }
     this.current = { width: this.penWidth / 280, points: [this.#point(event)] };
     this.strokes.push(this.current);
     this.redraw();
@@ -71,6 +89,7 @@ export class DrawingPad extends EventTarget {
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
     for (const e of events.length ? events : [event]) this.current.points.push(this.#point(e));
     this.redraw();
+    this.dispatchEvent(new Event("strokemove"));
   }
 
   #end(event) {
@@ -93,8 +112,10 @@ export class DrawingPad extends EventTarget {
   }
 
   redraw() {
-    const { ctx, canvas } = this;
-    const size = canvas.width;
+    this.#paint(this.ctx, this.canvas.width);
+  }
+
+  #paint(ctx, size) {
     ctx.clearRect(0, 0, size, size);
     if (this.background) {
       const b = this.background;
@@ -108,29 +129,28 @@ export class DrawingPad extends EventTarget {
     ctx.lineJoin = "round";
     ctx.strokeStyle = this.ink;
     ctx.fillStyle = this.ink;
-    for (const stroke of this.strokes) this.#drawStroke(stroke, size);
+    for (const stroke of this.strokes) drawStroke(ctx, stroke, size);
   }
+}
 
-  #drawStroke({ width, points }, size) {
-    const { ctx } = this;
-    const [x0, y0] = points[0];
-    if (points.length === 1) {
-      ctx.beginPath();
-      ctx.arc(x0 * size, y0 * size, (width * size) / 2, 0, Math.PI * 2);
-      ctx.fill();
-      return;
-    }
-    ctx.lineWidth = width * size;
+function drawStroke(ctx, { width, points }, size) {
+  const [x0, y0] = points[0];
+  if (points.length === 1) {
     ctx.beginPath();
-    ctx.moveTo(x0 * size, y0 * size);
-    // Quadratic curves through the midpoints give smooth strokes from sparse events.
-    for (let i = 1; i < points.length - 1; i += 1) {
-      const [x, y] = points[i];
-      const [nx, ny] = points[i + 1];
-      ctx.quadraticCurveTo(x * size, y * size, ((x + nx) / 2) * size, ((y + ny) / 2) * size);
-    }
-    const [xn, yn] = points[points.length - 1];
-    ctx.lineTo(xn * size, yn * size);
-    ctx.stroke();
+    ctx.arc(x0 * size, y0 * size, (width * size) / 2, 0, Math.PI * 2);
+    ctx.fill();
+    return;
   }
+  ctx.lineWidth = width * size;
+  ctx.beginPath();
+  ctx.moveTo(x0 * size, y0 * size);
+  // Quadratic curves through the midpoints give smooth strokes from sparse events.
+  for (let i = 1; i < points.length - 1; i += 1) {
+    const [x, y] = points[i];
+    const [nx, ny] = points[i + 1];
+    ctx.quadraticCurveTo(x * size, y * size, ((x + nx) / 2) * size, ((y + ny) / 2) * size);
+  }
+  const [xn, yn] = points[points.length - 1];
+  ctx.lineTo(xn * size, yn * size);
+  ctx.stroke();
 }

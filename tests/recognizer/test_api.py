@@ -9,12 +9,17 @@ from PIL import Image
 from ml.preprocessing import ERROR_EMPTY_DRAWING, ERROR_NOT_IMAGE
 from recognizer.models import Drawing, LabelChange
 from recognizer.serializers import ERROR_BASE64
-from recognizer.services import ERROR_FEEDBACK_GIVEN
+from recognizer.services import (
+    ERROR_FEEDBACK_FINAL,
+    ERROR_FEEDBACK_GIVEN,
+    ERROR_IDEMPOTENCY_REUSED,
+)
 from tests.factories import DrawingFactory, blank_png, stroke_png
 
 pytestmark = pytest.mark.django_db
 PREDICT = "/api/predictions/"
 BATCH = "/api/predictions/batch/"
+READ = "/api/readings/"
 
 
 def data_url(png: bytes) -> str:
@@ -262,16 +267,40 @@ def test_list_bad_filters_are_400(staff_client, query, code):
     assert name in error["fields"]
 
 
-def test_feedback_once_by_the_drawer_then_409(api_client, digit_png):
+def test_feedback_can_be_changed_once_by_the_drawer_then_409(api_client, digit_png):
     body = api_client.post(PREDICT, {"image": data_url(digit_png(0))}, format="json").json()
-    first = api_client.patch(body["url"], {"label": 7}, format="json")
-    assert first.status_code == 200 and first.json()["label"] == 7
+    first = api_client.patch(body["url"], {"label": 1}, format="json")
+    assert first.status_code == 200 and first.json()["label"] == 1
+    second = api_client.patch(body["url"], {"label": 7}, format="json")
+    assert second.status_code == 200 and second.json()["label"] == 7
     assert_error(
-        api_client.patch(body["url"], {"label": 1}, format="json"),
+        api_client.patch(body["url"], {"label": 2}, format="json"),
         409,
         "already_labelled",
-        ERROR_FEEDBACK_GIVEN,
+        ERROR_FEEDBACK_FINAL,
     )
+    changes = LabelChange.objects.order_by("id")
+    assert [(c.old_label, c.new_label, c.source) for c in changes] == [
+        (None, 1, "feedback"),
+        (1, 7, "feedback"),
+    ]
+    assert Drawing.objects.get().label == 7
+
+
+def test_feedback_change_window_closes(api_client, digit_png, settings):
+    body = api_client.post(PREDICT, {"image": data_url(digit_png(0))}, format="json").json()
+    assert api_client.patch(body["url"], {"label": 1}, format="json").status_code == 200
+    settings.FEEDBACK_CHANGE_SECONDS = 0
+    response = api_client.patch(body["url"], {"label": 7}, format="json")
+    assert_error(response, 409, "already_labelled", ERROR_FEEDBACK_FINAL)
+    assert Drawing.objects.get().label == 1
+
+
+def test_label_given_with_the_drawing_is_not_feedback_to_change(api_client, digit_png):
+    payload = {"image": data_url(digit_png(0)), "label": 7}
+    body = api_client.post(PREDICT, payload, format="json").json()
+    response = api_client.patch(body["url"], {"label": 1}, format="json")
+    assert_error(response, 409, "already_labelled", ERROR_FEEDBACK_GIVEN)
 
 
 def test_staff_relabel_any_time_and_read_history(staff_client, api_client):
@@ -365,3 +394,94 @@ def test_user_throttle_leaves_anonymous_callers_to_their_own_rate(api_client, mo
     payload = {"image": data_url(stroke_png())}
     codes = [api_client.post(PREDICT, payload, format="json").status_code for _ in range(4)]
     assert codes == [201] * 4
+
+
+def test_reading_answers_and_stores_nothing(api_client, digit_png, mnist_test):
+    response = api_client.post(READ, {"image": data_url(digit_png(0))}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["digit"] == mnist_test.labels[0] == 7
+    assert len(body["probabilities"]) == 10 and body["confidence"] == max(body["probabilities"])
+    assert body["model_version"] and body["input"].startswith("data:image/png;base64,")
+    png = base64.b64decode(body["input"].split(",", 1)[1])
+    assert Image.open(io.BytesIO(png)).size == (28, 28)
+    upload = SimpleUploadedFile("seven.png", digit_png(0), content_type="image/png")
+    assert api_client.post(READ, {"image": upload}, format="multipart").status_code == 200
+    assert Drawing.objects.count() == 0
+
+
+def test_reading_bad_input_is_the_same_clear_4xx(api_client):
+    assert_error(
+        api_client.post(READ, {"image": data_url(blank_png())}, format="json"),
+        422,
+        "empty_drawing",
+        ERROR_EMPTY_DRAWING,
+    )
+    assert_error(
+        api_client.post(READ, {"image": "not base64!"}, format="json"), 400, "invalid_base64"
+    )
+    assert Drawing.objects.count() == 0
+
+
+def test_reading_is_documented_in_the_schema(api_client):
+    schema = api_client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/readings/"]["post"]
+    assert "200" in operation["responses"] and "429" in operation["responses"]
+    create = schema["paths"]["/api/predictions/"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
+
+
+def test_reading_is_throttled_apart_from_predict(api_client, monkeypatch):
+    from django.core.cache import cache
+
+    from recognizer.api import ReadAnonThrottle
+
+    monkeypatch.setattr(ReadAnonThrottle, "THROTTLE_RATES", {"read_anon": "2/min"})
+    cache.clear()
+    payload = {"image": data_url(stroke_png())}
+    codes = [api_client.post(READ, payload, format="json").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert api_client.post(PREDICT, payload, format="json").status_code == 201
+
+
+def test_retried_predict_with_an_idempotency_key_stores_one_drawing(api_client, digit_png):
+    payload = {"image": data_url(digit_png(0))}
+    headers = {"Idempotency-Key": "2f1c6a0e-4b7d-4c1e-9a53-0b1d2e3f4a5b"}
+    first = api_client.post(PREDICT, payload, format="json", headers=headers)
+    again = api_client.post(PREDICT, payload, format="json", headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert "Idempotent-Replayed" not in first and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Drawing.objects.count() == 1
+
+
+def test_idempotency_key_replays_for_a_caller_without_a_session(digit_png):
+    from rest_framework.test import APIClient
+
+    payload = {"image": data_url(digit_png(0))}
+    headers = {"Idempotency-Key": "script-retry-1"}
+    ids = {
+        APIClient().post(PREDICT, payload, format="json", headers=headers).json()["id"]
+        for _ in range(2)
+    }
+    assert len(ids) == 1 and Drawing.objects.count() == 1
+
+
+def test_idempotency_key_reused_for_another_image_is_422(api_client, digit_png):
+    headers = {"Idempotency-Key": "k-1"}
+    api_client.post(PREDICT, {"image": data_url(digit_png(0))}, format="json", headers=headers)
+    response = api_client.post(
+        PREDICT, {"image": data_url(digit_png(1))}, format="json", headers=headers
+    )
+    assert_error(response, 422, "idempotency_key_reused", ERROR_IDEMPOTENCY_REUSED)
+    assert Drawing.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["x" * 65, "has space", "ключ"])
+def test_bad_idempotency_key_is_400(api_client, key):
+    response = api_client.post(
+        PREDICT, {"image": data_url(stroke_png())}, format="json", headers={"Idempotency-Key": key}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("Idempotency-Key:")
+    assert Drawing.objects.count() == 0

@@ -40,13 +40,22 @@ def test_drawing_relabel_twice_keeps_one_drawing_one_prediction_two_audit_entrie
     assert (drawing.label, drawing.label_source, drawing.labelled_by) == (5, "review", staff_user)
 
 
-def test_drawing_give_feedback_only_once():
+def test_drawing_give_feedback_changes_once_then_refuses():
     drawing = DrawingFactory(session_key="v1")
     owner = Owner(session_key="v1")
     services.drawing_give_feedback(drawing=drawing, label=1, owner=owner)
-    with pytest.raises(services.FeedbackAlreadyGivenError):
-        services.drawing_give_feedback(drawing=drawing, label=7, owner=owner)
-    assert list(drawing.label_changes.values_list("new_label", flat=True)) == [1]
+    services.drawing_give_feedback(drawing=drawing, label=7, owner=owner)
+    with pytest.raises(services.FeedbackAlreadyGivenError, match="already changed once"):
+        services.drawing_give_feedback(drawing=drawing, label=2, owner=owner)
+    assert list(drawing.label_changes.values_list("new_label", flat=True)) == [1, 7]
+
+
+def test_drawing_create_with_the_same_key_stores_once(digit_png):
+    image = digit_png(0)
+    first = services.drawing_create(image=image, source="api", idempotency_key="k1")
+    again = services.drawing_create(image=image, source="api", idempotency_key="k1")
+    assert again.pk == first.pk and again.replayed and not first.replayed
+    assert Drawing.objects.count() == Prediction.objects.count() == 1
 
 
 def test_drawing_set_label_lets_staff_override_feedback(staff_user):

@@ -1,0 +1,36 @@
+// The person's latest stored drawings, under the canvas, linking to their full history.
+import { recentDrawings } from "./api.js";
+
+const SHOWN = 8;
+const list = () => document.getElementById("recent");
+
+function item(drawing) {
+  const li = document.createElement("li");
+  li.dataset.id = String(drawing.id);
+  const img = document.createElement("img");
+  img.src = drawing.image_url;
+  img.width = img.height = 56;
+  img.alt = `Drawing ${drawing.id}`;
+  const caption = document.createElement("span");
+  const label = drawing.label === null ? "" : drawing.label === drawing.digit ? " ✓" : ` → ${drawing.label}`;
+  caption.textContent = `${drawing.digit}${label}`;
+  li.append(img, caption);
+  return li;
+}
+
+export function showStored(drawing) {
+  const ol = list();
+  ol.querySelector(`[data-id="${drawing.id}"]`)?.remove();
+  ol.prepend(item(drawing));
+  while (ol.children.length > SHOWN) ol.lastElementChild.remove();
+  document.getElementById("recent-section").hidden = false;
+}
+
+export async function loadRecent() {
+  try {
+    const page = await recentDrawings();
+    page.results.slice(0, SHOWN).reverse().forEach(showStored);
+  } catch {
+    // The list is a convenience: the page works without it.
+  }
+}
