@@ -1,19 +1,36 @@
-"""Staff review: find where the model is wrong, fix labels (through the services), export."""
+"""Review: find where the model is wrong, fix labels (through the services), export.
 
+What a person may do here comes from Django's permissions (see `recognizer.access`).
+"""
+
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
-from django.http import HttpResponse
+from django.db.models import Case, Value, When
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from recognizer import dashboard, exports, services
+from recognizer import access, dashboard, exports, services
 from recognizer.models import Drawing, LabelChange, ModelPromotion
 
-THUMB = 84
+# The review queue needs the width: every column in view at 1280 px.
+admin.site.enable_nav_sidebar = False
+THUMB = 64
+ERROR_LABEL_CLEARED = (
+    "A label cannot be removed, only corrected; exclude the drawing from training instead."
+)
+ERROR_REVIEW_ACTION = "Unknown review action."
+# The review queue: unreviewed first, then least confident first, then newest.
+QUEUE_ORDER = [
+    Case(When(label__isnull=True, then=Value(0)), default=Value(1)).asc(),
+    "prediction__confidence",
+    "-id",
+]
 
 
 class MisclassifiedFilter(admin.SimpleListFilter):
@@ -66,7 +83,20 @@ def _relabel_action(digit: int):
 
     action.__name__ = f"relabel_as_{digit}"
     action.short_description = f"Relabel as {digit}"
+    action.allowed_permissions = ("relabel",)
     return action
+
+
+class DrawingReviewForm(forms.ModelForm):
+    class Meta:
+        model = Drawing
+        fields = ["label", "excluded_from_training"]
+
+    def clean_label(self):
+        label = self.cleaned_data.get("label")
+        if label is None and self.instance.label is not None:
+            raise forms.ValidationError(ERROR_LABEL_CLEARED, code="label_cleared")
+        return label
 
 
 @admin.register(Drawing)
@@ -74,13 +104,12 @@ class DrawingAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "thumbnails",
+        "review",
         "predicted",
         "confidence",
         "label",
-        "labelled_by",
         "model_version",
-        "source",
-        "created_at",
+        "created",
     ]
     list_display_links = ["id", "thumbnails"]
     list_filter = [
@@ -94,7 +123,10 @@ class DrawingAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_select_related = ["prediction", "labelled_by"]
-    search_fields = ["=id", "prediction__model_version"]
+    search_fields = ["=id"]
+    search_help_text = "Find a drawing by its number."
+    ordering = QUEUE_ORDER
+    form = DrawingReviewForm
     date_hierarchy = "created_at"
     list_per_page = 50
     fields = [
@@ -113,7 +145,6 @@ class DrawingAdmin(admin.ModelAdmin):
         "session_key",
         "created_at",
     ]
-    readonly_fields = [f for f in fields if f not in ("label", "excluded_from_training")]
     inlines = [LabelChangeInline]
     actions = [
         "mark_correct",
@@ -126,14 +157,84 @@ class DrawingAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin-review.css"]}
+        js = ["js/admin-review.js"]
 
     def get_urls(self):
-        dashboard_url = path(
-            "dashboard/",
-            self.admin_site.admin_view(self.dashboard_view),
-            name="recognizer_drawing_dashboard",
-        )
-        return [dashboard_url, *super().get_urls()]
+        own = [
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="recognizer_drawing_dashboard",
+            ),
+            path(
+                "<path:object_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="recognizer_drawing_review",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def has_relabel_permission(self, request) -> bool:
+        return access.can(request.user, access.RELABEL)
+
+    def has_exclude_permission(self, request) -> bool:
+        return access.can(request.user, access.EXCLUDE)
+
+    def has_export_permission(self, request) -> bool:
+        return access.can(request.user, access.EXPORT)
+
+    def has_change_permission(self, request, obj=None):
+        # The label and the exclusion are all a reviewer changes, each by its own permission.
+        return self.has_relabel_permission(request) or self.has_exclude_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.label_changes.exists():
+            return False  # its audit trail must stay; exclude it from training instead
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = {
+            "label": self.has_relabel_permission(request),
+            "excluded_from_training": self.has_exclude_permission(request),
+        }
+        return [f for f in self.fields if not editable.get(f)]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_review": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if not self.has_change_permission(request):
+            shown.remove("review")
+        return shown
+
+    def review_view(self, request, object_id):
+        """Apply one row's review button: relabel, confirm, or exclude/include."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        drawing = self.get_object(request, object_id)
+        if drawing is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        done = self._review(request, drawing, request.POST.get("do", ""))
+        self.message_user(request, done, messages.SUCCESS if done else messages.ERROR)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            back = reverse("admin:recognizer_drawing_changelist")
+        return HttpResponseRedirect(back)
+
+    def _review(self, request, drawing, do: str) -> str:
+        user = request.user
+        if do == "exclude":
+            excluded = not drawing.excluded_from_training
+            services.drawing_set_excluded(drawing=drawing, excluded=excluded, by=user)
+            self.log_change(request, drawing, "Excluded" if excluded else "Included again")
+            return f"#{drawing.pk} {'excluded from' if excluded else 'included in'} training."
+        digits = {"confirm": drawing.prediction.digit, **{f"label:{d}": d for d in range(10)}}
+        if do not in digits:
+            return ERROR_REVIEW_ACTION
+        services.drawing_relabel(drawing=drawing, label=digits[do], reviewer=user)
+        return f"#{drawing.pk} labelled {digits[do]}."
 
     def dashboard_view(self, request):
         if not self.has_view_permission(request):
@@ -148,13 +249,7 @@ class DrawingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/recognizer/dashboard.html", context)
 
     def get_queryset(self, request):
-        # The review queue: unreviewed first, least confident first, then newest.
-        return (
-            super()
-            .get_queryset(request)
-            .defer("image", "model_input")
-            .order_by(F("label").desc(nulls_first=True), "prediction__confidence", "-created_at")
-        )
+        return super().get_queryset(request).defer("image", "model_input")
 
     def has_add_permission(self, request):
         return False  # drawings come from people drawing, not from the admin
@@ -164,7 +259,30 @@ class DrawingAdmin(admin.ModelAdmin):
         if "label" in form.changed_data and obj.label is not None:
             services.drawing_relabel(drawing=obj, label=obj.label, reviewer=request.user)
         if "excluded_from_training" in form.changed_data:
-            services.drawing_set_excluded(drawing=obj, excluded=obj.excluded_from_training)
+            services.drawing_set_excluded(
+                drawing=obj, excluded=obj.excluded_from_training, by=request.user
+            )
+
+    @admin.display(description="Review")
+    def review(self, drawing):
+        # Buttons of one form outside the changelist's own (forms cannot nest).
+        url = reverse("admin:recognizer_drawing_review", args=[drawing.pk])
+        buttons = [
+            ("confirm", "✓", "c", f"Confirm #{drawing.pk} is a {drawing.prediction.digit}"),
+            *[(f"label:{d}", str(d), str(d), f"Label #{drawing.pk} as {d}") for d in range(10)],
+            (
+                "exclude",
+                "✗" if not drawing.excluded_from_training else "↺",
+                "x",
+                f"{'Include' if drawing.excluded_from_training else 'Exclude'} #{drawing.pk}",
+            ),
+        ]
+        return format_html_join(
+            "",
+            '<button type="submit" form="review-form" formaction="{}" name="do" value="{}" '
+            'class="rv" data-key="{}" aria-label="{}" title="{}">{}</button>',
+            ((url, do, key, label, label, text) for do, text, key, label in buttons),
+        )
 
     @admin.display(description="Drawing · model input")
     def thumbnails(self, drawing):
@@ -189,7 +307,11 @@ class DrawingAdmin(admin.ModelAdmin):
             size,
         )
 
-    @admin.display(description="Predicted", ordering="prediction__digit")
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, drawing):
+        return timezone.localtime(drawing.created_at).strftime("%b %-d, %H:%M")
+
+    @admin.display(description="Read as", ordering="prediction__digit")
     def predicted(self, drawing):
         return drawing.prediction.digit
 
@@ -205,7 +327,7 @@ class DrawingAdmin(admin.ModelAdmin):
     def probabilities(self, drawing):
         return ", ".join(f"{d}: {p:.1%}" for d, p in enumerate(drawing.prediction.probabilities))
 
-    @admin.action(description="Prediction is correct (label = prediction)")
+    @admin.action(description="Prediction is correct (label = prediction)", permissions=["relabel"])
     def mark_correct(self, request, queryset):
         for drawing in queryset.select_related("prediction"):
             services.drawing_relabel(
@@ -213,23 +335,29 @@ class DrawingAdmin(admin.ModelAdmin):
             )
         self.message_user(request, f"Confirmed {queryset.count()} prediction(s).")
 
-    @admin.action(description="Exclude from training (scribble, not a digit)")
+    @admin.action(
+        description="Exclude from training (scribble, not a digit)", permissions=["exclude"]
+    )
     def exclude_from_training(self, request, queryset):
         for drawing in queryset:
-            services.drawing_set_excluded(drawing=drawing, excluded=True)
+            services.drawing_set_excluded(drawing=drawing, excluded=True, by=request.user)
+            self.log_change(request, drawing, "Excluded from training")
         self.message_user(request, f"Excluded {queryset.count()} drawing(s).", messages.WARNING)
 
-    @admin.action(description="Include in training again")
+    @admin.action(description="Include in training again", permissions=["exclude"])
     def include_in_training(self, request, queryset):
         for drawing in queryset:
-            services.drawing_set_excluded(drawing=drawing, excluded=False)
+            services.drawing_set_excluded(drawing=drawing, excluded=False, by=request.user)
+            self.log_change(request, drawing, "Included in training again")
         self.message_user(request, f"Included {queryset.count()} drawing(s).")
 
-    @admin.action(description="Export labelled as NPZ (for ml.train --extra)")
+    @admin.action(
+        description="Export labelled as NPZ (for ml.train --extra)", permissions=["export"]
+    )
     def export_npz(self, request, queryset):
         return self._export(request, queryset, "npz")
 
-    @admin.action(description="Export labelled as CSV")
+    @admin.action(description="Export labelled as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         return self._export(request, queryset, "csv")
 

@@ -22,7 +22,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from ml.preprocessing import ModelInput
-from recognizer import selectors, services
+from recognizer import access, selectors, services
 from recognizer.filters import DrawingFilter
 from recognizer.models import Drawing
 from recognizer.predictor import get_predictor
@@ -44,7 +44,7 @@ ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
     for code, text in {
         400: "Bad input: malformed JSON, bad base64, not an image, damaged image, bad label.",
-        403: "Not allowed: staff only.",
+        403: "Not allowed: the caller lacks the permission (e.g. relabelling is for reviewers).",
         404: "No such drawing, or not yours.",
         409: "Feedback was already given for this drawing.",
         413: "The image or the request is too large.",
@@ -143,11 +143,11 @@ def idempotency_key(request) -> str:
     return key
 
 
-class IsStaff(permissions.BasePermission):
-    message = "Only staff can read the audit trail."
+class CanSeeAll(permissions.BasePermission):
+    message = "Only reviewers and auditors can read the audit trail."
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_staff)
+        return access.can(request.user, access.VIEW)
 
 
 @extend_schema_view(
@@ -177,6 +177,9 @@ class PredictionViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation has no session
             return Drawing.objects.none()
         owner = request_owner(self.request)
+        if self.action == "partial_update" and owner.db_user is not None:
+            # A signed-in caller is told "not allowed" (403), not "not there", on others' drawings.
+            return Drawing.objects.select_related("prediction").defer("image", "model_input")
         drawings = selectors.drawings_visible_to(owner)
         if self.action not in ("image", "input"):
             drawings = drawings.defer("image", "model_input")
@@ -189,7 +192,7 @@ class PredictionViewSet(
 
     def get_permissions(self):
         if self.action == "history":
-            return [IsStaff()]
+            return [CanSeeAll()]
         return super().get_permissions()
 
     def _created(self, drawings) -> list[dict]:
@@ -243,10 +246,11 @@ class PredictionViewSet(
 
     @extend_schema(
         summary="Say which digit it really is",
-        description="The person who drew it may set the label once; staff may relabel any time. "
+        description="The person who drew it may give the label and change it once, shortly "
+        "after; reviewers (permission `recognizer.relabel_drawing`) may relabel any time. "
         "Every change is kept in the drawing's history.",
         request=LabelSerializer,
-        responses={200: DrawingSerializer, **errors(400, 404, 409, 415, 503)},
+        responses={200: DrawingSerializer, **errors(400, 403, 404, 409, 415, 503)},
         examples=[EXAMPLE_LABEL, EXAMPLE_RESULT],
     )
     def partial_update(self, request, *args, **kwargs):
@@ -292,7 +296,7 @@ class PredictionViewSet(
         return response
 
     @extend_schema(
-        summary="Every label change of this drawing (staff)",
+        summary="Every label change of this drawing (reviewers and auditors)",
         responses={200: LabelChangeSerializer(many=True), **errors(403, 404)},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -328,7 +332,8 @@ class ReadingView(APIView):
 class StatsView(APIView):
     @extend_schema(
         summary="Counts, accuracy and confusion matrix of real drawings",
-        description="Staff see statistics over every drawing; anyone else over their own.",
+        description="Reviewers and auditors see statistics over every drawing; anyone else "
+        "over their own.",
         responses={200: StatsSerializer, **errors(503)},
     )
     def get(self, request):

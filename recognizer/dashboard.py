@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,7 +14,6 @@ from recognizer.models import Drawing
 
 DAYS = 30
 PAIRS = 10
-CELL = 34  # pixels per confusion-matrix cell
 BAR_AREA = 120  # pixels of the tallest day's bar
 
 
@@ -23,26 +23,24 @@ def changelist(**filters) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def _confusion_cells(confusion: list[list[int]]) -> list[dict]:
-    cells = []
-    for true, row in enumerate(confusion):
-        total = sum(row) or 1
-        for predicted, count in enumerate(row):
-            cells.append(
-                {
-                    "x": (predicted + 1) * CELL,
-                    "y": (true + 1) * CELL,
-                    "count": count,
-                    # Row share: how often a true `true` is read as `predicted`.
-                    "opacity": round(0.08 + 0.92 * count / total, 3) if count else 0,
-                    "colour": "#2e7d32" if true == predicted else "#c62828",
-                    "ink": "#fff" if count / total > 0.5 else "#222",
-                    "label": true,
-                    "predicted": predicted,
-                    "url": changelist(label__exact=true, prediction__digit__exact=predicted),
-                }
-            )
-    return cells
+def _confusion_rows(confusion: list[list[int]]) -> list[dict]:
+    """Return the matrix as table rows; each cell shaded by its share of the row (0-10)."""
+    rows = []
+    for true, counts in enumerate(confusion):
+        total = sum(counts) or 1
+        cells = [
+            {
+                "predicted": predicted,
+                "count": count,
+                # Row share: how often a true `true` is read as `predicted`.
+                "shade": math.ceil(10 * count / total),
+                "kind": "hit" if true == predicted else "miss",
+                "url": changelist(label__exact=true, prediction__digit__exact=predicted),
+            }
+            for predicted, count in enumerate(counts)
+        ]
+        rows.append({"label": true, "cells": cells})
+    return rows
 
 
 def _day_bars(days: list[dict]) -> list[dict]:
@@ -107,10 +105,8 @@ def context() -> dict:
         "days_width": DAYS * 18,
         "bar_area": BAR_AREA,
         "versions": _versions(stats["per_model_version"], serving),
-        "cells": _confusion_cells(stats["confusion_matrix"]),
-        "cell": CELL,
-        "matrix_size": 11 * CELL,
-        "axis": [{"digit": d, "at": (d + 1) * CELL + CELL // 2} for d in range(10)],
+        "matrix": _confusion_rows(stats["confusion_matrix"]),
+        "digits": range(10),
         "pairs": pairs,
         "unreviewed_url": changelist(misclassified="unreviewed"),
         "misclassified_url": changelist(misclassified="yes"),

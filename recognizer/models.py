@@ -117,6 +117,11 @@ class Drawing(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("relabel_drawing", "Can relabel drawings (review)"),
+            ("exclude_drawing", "Can exclude drawings from training"),
+            ("export_drawing", "Can export labelled drawings"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(label__isnull=True) | Q(label__gte=0, label__lte=9),
@@ -184,7 +189,8 @@ class Prediction(models.Model):
 class LabelChange(models.Model):
     """One change of a drawing's label: old -> new, by whom, when. Never edited."""
 
-    drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="label_changes")
+    # PROTECT: a drawing with label history cannot be deleted; the trail is append-only.
+    drawing = models.ForeignKey(Drawing, on_delete=models.PROTECT, related_name="label_changes")
     old_label = models.PositiveSmallIntegerField(null=True, blank=True)
     new_label = models.PositiveSmallIntegerField(validators=DIGIT_VALIDATORS)
     source = models.CharField(max_length=10, choices=Drawing.LabelSource.choices)
@@ -192,7 +198,7 @@ class LabelChange(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # deactivate a reviewer's account rather than delete it
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -235,6 +241,7 @@ class ModelPromotion(models.Model):
 
     class Meta:
         ordering = ["-promoted_at", "-id"]
+        permissions = [("promote_model", "Can retrain, promote and roll back models")]
         get_latest_by = ["promoted_at", "id"]
         constraints = [
             models.CheckConstraint(

@@ -8,15 +8,16 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from recognizer import access
 from recognizer.models import Drawing, LabelChange, ModelPromotion
 from recognizer.services import Owner
 
 
 def drawings_visible_to(owner: Owner) -> QuerySet[Drawing]:
-    """Staff see every drawing; anyone else only their own."""
+    """Reviewers and auditors see every drawing; anyone else only their own."""
     drawings = Drawing.objects.select_related("prediction")
     user = owner.db_user
-    if user is not None and user.is_staff:
+    if access.can(user, access.VIEW):
         return drawings
     return drawings.owned_by(user=user, session_key=owner.session_key)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ml.inference import Prediction as ModelPrediction
 from ml.preprocessing import PreprocessingError, preprocess
+from recognizer import access
 from recognizer.models import Drawing, LabelChange, Prediction
 from recognizer.predictor import get_predictor
 
@@ -61,6 +62,16 @@ class Owner:
     @property
     def db_user(self):
         return self.user if self.user is not None and self.user.is_authenticated else None
+
+    def owns(self, drawing: Drawing) -> bool:
+        """Return whether this owner made `drawing` (the rule of `Drawing.objects.owned_by`)."""
+        if self.db_user is not None and drawing.user_id == self.db_user.pk:
+            return True
+        return (
+            bool(self.session_key)
+            and drawing.user_id is None
+            and (drawing.session_key == self.session_key)
+        )
 
 
 def check_image_size(size: int) -> None:
@@ -212,6 +223,7 @@ def _check_feedback_changeable(drawing: Drawing) -> None:
 
 def drawing_relabel(*, drawing: Drawing, label: int, reviewer: AbstractBaseUser) -> Drawing:
     """Set a drawing's label as a reviewer, keeping the earlier one in the audit trail."""
+    access.require(reviewer, access.RELABEL)
     with transaction.atomic():
         # The row lock orders concurrent relabels: each sees the label the last one set.
         locked = Drawing.objects.select_for_update().get(pk=drawing.pk)
@@ -231,16 +243,45 @@ def _label_set(drawing: Drawing, label: int, *, source: str, by) -> None:
     change.save()
 
 
-def drawing_set_excluded(*, drawing: Drawing, excluded: bool) -> Drawing:
+def drawing_set_excluded(*, drawing: Drawing, excluded: bool, by: AbstractBaseUser) -> Drawing:
     """Keep a drawing (a scribble, a non-digit) out of training, or let it back in."""
+    access.require(by, access.EXCLUDE)
     drawing.excluded_from_training = excluded
     drawing.save(update_fields=["excluded_from_training"])
     return drawing
 
 
 def drawing_set_label(*, drawing: Drawing, label: int, owner: Owner) -> Drawing:
-    """Staff relabel any time; the person who drew it gives feedback once."""
+    """Reviewers relabel any time; the person who drew it gives feedback; nobody else."""
     user = owner.db_user
-    if user is not None and user.is_staff:
+    if access.can(user, access.RELABEL):
         return drawing_relabel(drawing=drawing, label=label, reviewer=user)
+    if not owner.owns(drawing):
+        access.require(user, access.RELABEL)
     return drawing_give_feedback(drawing=drawing, label=label, owner=owner)
+
+
+def roles_sync(*, using: str = "default") -> None:
+    """Create the reviewer and auditor groups with their permissions, or bring them up to date."""
+    from django.contrib.auth.models import Group, Permission
+
+    with transaction.atomic(using=using):
+        for name, perms in access.ROLES.items():
+            codenames = [perm.split(".", 1)[1] for perm in perms]
+            group, _ = Group.objects.using(using).get_or_create(name=name)
+            group.permissions.set(
+                Permission.objects.using(using).filter(
+                    content_type__app_label="recognizer", codename__in=codenames
+                )
+            )
+
+
+def user_grant_role(*, user: AbstractBaseUser, role: str) -> None:
+    """Make `user` a reviewer or an auditor: a member of the role's group, in the admin."""
+    from django.contrib.auth.models import Group
+
+    with transaction.atomic():
+        user.groups.add(Group.objects.get(name=role))
+        if not user.is_staff:
+            user.is_staff = True  # the review pages live in the admin
+            user.save(update_fields=["is_staff"])

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from recognizer import selectors
+from recognizer import access, selectors
 from recognizer.visitors import request_owner
 
 ERROR_NOT_FOUND = "There is nothing at this address."
@@ -40,7 +40,7 @@ def history(request):
         "digits": DIGITS,
         "wrong": wrong,
         "digit": digit,
-        "everyone": owner.db_user is not None and owner.db_user.is_staff,
+        "everyone": access.can(owner.db_user, access.VIEW),
         "query": query.urlencode() + "&" if query else "",
     }
     return render(request, "recognizer/history.html", context)

@@ -67,6 +67,7 @@ async function readNow({ announce = true } = {}) {
   try {
     const blob = d.file || (await pad.toPNG());
     const reading = await read(blob, { signal: current.controller.signal });
+    if (current.controller.signal.aborted) return; // superseded, maybe while reading the body
     // A reading that comes back after the drawing was stored is not what the person answered.
     if (d !== drawing || current.seq < shownSeq || d.storing) return;
     shownSeq = current.seq;
@@ -89,6 +90,10 @@ async function readNow({ announce = true } = {}) {
 function finish({ keepalive = false } = {}) {
   const d = drawing;
   if (!d.reading || d.storing) return d.storing;
+  // What is stored is what the person saw: a reading still under way is dropped.
+  if (inFlight) inFlight.controller.abort();
+  inFlight = null;
+  setStale(false);
   d.storing = store(d.blob, { source: d.source, key: d.key, keepalive }).then(
     (stored) => {
       showStored(stored);

@@ -18,12 +18,18 @@ def test_admin_changelist_renders_thumbnails_and_filters(admin_client):
 
 
 def test_admin_review_queue_puts_doubtful_unreviewed_first(admin_client):
-    reviewed = DrawingFactory(label=1, prediction__confidence=0.1)
-    sure = DrawingFactory(prediction__confidence=0.99)
+    # Created oldest first, so that "newest first" would give the opposite order.
     doubtful = DrawingFactory(prediction__confidence=0.3)
-    html = admin_client.get(CHANGELIST).content.decode()
-    positions = [html.index(f'value="{d.pk}"') for d in (doubtful, sure, reviewed)]
-    assert positions == sorted(positions)
+    sure = DrawingFactory(prediction__confidence=0.99)
+    reviewed = DrawingFactory(label=1, prediction__confidence=0.1)
+    for query in ("", "?misclassified=unreviewed"):
+        html = admin_client.get(CHANGELIST + query).content.decode()
+        shown = [d for d in (doubtful, sure, reviewed) if _row(d) in html]
+        assert sorted(shown, key=lambda d: html.index(_row(d))) == shown
+
+
+def _row(drawing) -> str:
+    return f'name="_selected_action" value="{drawing.pk}"'
 
 
 @pytest.mark.parametrize(
@@ -42,7 +48,7 @@ def test_admin_filters(admin_client, query, expected):
         "open": DrawingFactory(prediction__confidence=0.5),
     }
     html = admin_client.get(f"{CHANGELIST}?{query}").content.decode()
-    shown = {name for name, d in rows.items() if f'value="{d.pk}"' in html}
+    shown = {name for name, d in rows.items() if _row(d) in html}
     assert shown == {expected}
 
 

@@ -27,7 +27,8 @@ def _postgres_only():
 
 def test_concurrent_relabels_land_in_order_and_the_last_one_wins():
     drawing = DrawingFactory(prediction__digit=1)
-    first, second = UserFactory(username="first"), UserFactory(username="second")
+    first = UserFactory(username="first", is_superuser=True)
+    second = UserFactory(username="second", is_superuser=True)
     first_holds_lock, second_done = threading.Event(), threading.Event()
     timeline = {}
 

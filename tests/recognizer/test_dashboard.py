@@ -40,18 +40,22 @@ def test_dashboard_shows_volume_live_accuracy_confusion_and_pairs(admin_client, 
     assert "<strong>6</strong> drawings" in html and "<strong>5</strong> labelled" in html
     # Live accuracy per version: cnn-a 0 of 2, cnn-b 1 of 2.
     assert "0.0%" in html and "50.0%" in html
-    # The confusion matrix is a picture whose cells link into the filtered change list.
-    assert 'class="matrix"' in html and html.count("<rect") >= 100
+    # The confusion matrix is a table whose cells link into the filtered change list.
+    assert 'class="matrix"' in html and html.count('<td class="') >= 100
     pair = f"{CHANGELIST}?label__exact=3&amp;prediction__digit__exact=8"
     assert pair in html
-    assert html.index('label__exact=3&amp;prediction__digit__exact=8">2') < html.index(
-        'label__exact=7&amp;prediction__digit__exact=1">1'
+    assert html.index('aria-label="true 3, read as 8: 2 drawings">2</a>') < html.index(
+        'aria-label="true 7, read as 1: 1 drawings">1</a>'
     )
 
 
 def test_dashboard_pair_link_opens_exactly_those_drawings(admin_client, reviewed):
     html = admin_client.get(f"{CHANGELIST}?label__exact=3&prediction__digit__exact=8").content
-    shown = {d.pk for d in Drawing.objects.all() if f'value="{d.pk}"'.encode() in html}
+    shown = {
+        d.pk
+        for d in Drawing.objects.all()
+        if f'name="_selected_action" value="{d.pk}"'.encode() in html
+    }
     assert shown == {d.pk for d in reviewed["three_as_eight"]}
 
 

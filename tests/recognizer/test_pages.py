@@ -1,5 +1,7 @@
 """What a person sees, in a real Chromium against a live server on PostgreSQL."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -92,7 +94,7 @@ def test_canvas_touch_drawing_on_a_phone(browser, live_server):
     page.locator('[data-label="7"]').tap()
     expect(page.locator("#feedback-status")).to_contain_text("saved as 7")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "canvas-phone.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "canvas-phone.png")
     context.close()
 
 
@@ -213,6 +215,7 @@ def test_canvas_and_history_have_no_accessibility_violations(browser, live_serve
             expect_digit(page, "1")
             page.click('[data-label="1"]')
             expect(page.locator("#feedback-status")).to_contain_text("saved as 1")
+            expect(page.locator(".result")).not_to_have_class(re.compile("is-stale"))
         assert axe_violations(page) == [], path
     context.close()
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
-from recognizer.management.commands.retrain import user_named
+from recognizer.access import PROMOTE, user_named
 from recognizer.models import ModelPromotion
 from recognizer.retraining import model_promote
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         try:
             promotion = model_promote(
                 version=version,
-                by=user_named(by),
+                by=user_named(by, perm=PROMOTE),
                 action=ModelPromotion.Action.MANUAL,
                 report={"reason": reason} if reason else {},
             )

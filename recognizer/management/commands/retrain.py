@@ -1,23 +1,12 @@
 """manage.py retrain: MNIST plus labelled real drawings -> a new version, promoted if better."""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
+from recognizer.access import PROMOTE, user_named
 from recognizer.retraining import RetrainOptions, model_retrain
 
-ERROR_NO_USER = "There is no user called {name!r}."
 NOT_ASKED = "{version} passes the promotion rule but was not promoted (--no-promote)"
-
-
-def user_named(name: str | None):
-    """Return the user recorded as having promoted, or None."""
-    if name is None:
-        return None
-    try:
-        return get_user_model().objects.get_by_natural_key(name)
-    except get_user_model().DoesNotExist:
-        raise CommandError(ERROR_NO_USER.format(name=name)) from None
 
 
 class Command(BaseCommand):
@@ -49,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError("--holdout is a share between 0 and 1, e.g. 0.2.")
         fields = RetrainOptions.__dataclass_fields__
         options = RetrainOptions(**{k: v for k, v in opts.items() if k in fields})
-        by = user_named(opts["by"])
+        by = user_named(opts["by"], perm=PROMOTE)
         try:
             result = model_retrain(options=options, by=by, promote=not opts["no_promote"])
         except RegistryError as error:

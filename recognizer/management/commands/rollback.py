@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
-from recognizer.management.commands.retrain import user_named
+from recognizer.access import PROMOTE, user_named
 from recognizer.retraining import model_rollback
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, version, by, **options):
         try:
-            promotion = model_rollback(version=version, by=user_named(by))
+            promotion = model_rollback(version=version, by=user_named(by, perm=PROMOTE))
         except RegistryError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
