@@ -368,17 +368,25 @@ def test_schema_and_docs_are_served(api_client):
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
 
-def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
+def posts_under_a_rate(client, monkeypatch, url, throttle, scope, count):
+    """Post `count` images to `url` with `throttle` at 2/min; return the status codes."""
     from django.core.cache import cache
 
-    from recognizer.api import PredictAnonThrottle
-
     # DRF reads the rates when the class is defined, so override_settings cannot reach them.
-    monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "2/min"})
+    monkeypatch.setattr(throttle, "THROTTLE_RATES", {scope: "2/min"})
     cache.clear()
     payload = {"image": data_url(stroke_png())}
-    codes = [api_client.post(PREDICT, payload, format="json").status_code for _ in range(3)]
+    return [client.post(url, payload, format="json").status_code for _ in range(count)]
+
+
+def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
+    from recognizer.api import PredictAnonThrottle
+
+    codes = posts_under_a_rate(
+        api_client, monkeypatch, PREDICT, PredictAnonThrottle, "predict_anon", 3
+    )
     assert codes == [201, 201, 429]
+    payload = {"image": data_url(stroke_png())}
     assert_error(api_client.post(PREDICT, payload, format="json"), 429, "throttled")
     assert Drawing.objects.count() == 2
 
@@ -432,15 +440,11 @@ def test_reading_is_documented_in_the_schema(api_client):
 
 
 def test_reading_is_throttled_apart_from_predict(api_client, monkeypatch):
-    from django.core.cache import cache
-
     from recognizer.api import ReadAnonThrottle
 
-    monkeypatch.setattr(ReadAnonThrottle, "THROTTLE_RATES", {"read_anon": "2/min"})
-    cache.clear()
-    payload = {"image": data_url(stroke_png())}
-    codes = [api_client.post(READ, payload, format="json").status_code for _ in range(3)]
+    codes = posts_under_a_rate(api_client, monkeypatch, READ, ReadAnonThrottle, "read_anon", 3)
     assert codes == [200, 200, 429]
+    payload = {"image": data_url(stroke_png())}
     assert api_client.post(PREDICT, payload, format="json").status_code == 201
 
 
