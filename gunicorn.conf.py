@@ -10,8 +10,18 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-# Load the app once before forking; the model itself loads lazily in each worker
-# (LiteRT, unlike TensorFlow, is safe to use after fork).
+# Load the app once before forking; each worker loads the model as it starts (LiteRT,
+# unlike TensorFlow, is safe to use after fork), not in its first request or health probe.
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+
+
+def post_worker_init(worker):
+    """Load the served model before the worker takes requests."""
+    from recognizer.predictor import get_predictor
+
+    try:
+        get_predictor()
+    except Exception as exc:  # /healthz says so, with the reason; the worker still serves pages
+        worker.log.warning("model not loaded: %s", exc)

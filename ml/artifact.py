@@ -10,7 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from ml import data, evaluate, plots
+from ml import data, measure, plots
 from ml.inference import METRICS, SERVED_MODEL, Predictor
 
 MIN_AGREEMENT = 0.999  # served and Keras predictions must match on 99.9 % of the test set
@@ -39,7 +39,7 @@ def write(model, *, output: Path, arch: str, test, raw_test: data.Digits, histor
     x_test, y_test = test
     keras_probs = model.predict(x_test, batch_size=500, verbose=0)
     predictor = Predictor(folder)
-    served = evaluate.served_probabilities(predictor, x_test[..., 0])
+    served = measure.served_probabilities(predictor, x_test[..., 0])
     agreement = float((served.argmax(1) == keras_probs.argmax(1)).mean())
     if agreement < MIN_AGREEMENT:
         raise RuntimeError(ERROR_DISAGREE.format(agreement=agreement))
@@ -47,7 +47,7 @@ def write(model, *, output: Path, arch: str, test, raw_test: data.Digits, histor
     confusion = np.zeros((10, 10), dtype=int)
     np.add.at(confusion, (y_test, predicted), 1)
     loss = float(keras.losses.sparse_categorical_crossentropy(y_test, keras_probs).numpy().mean())
-    canvas = evaluate.canvas_accuracy(predictor, raw_test)
+    canvas = measure.canvas_accuracy(predictor, raw_test)
     metrics = {
         "version": version,
         "arch": arch,

@@ -1,4 +1,4 @@
-"""Measure the serving path: preprocessing, LiteRT inference, Keras for comparison, memory.
+"""Measure the serving path: preprocessing, LiteRT, the worst case, Keras, memory.
 
 python -m ml.bench [--model models] [--runs 300]
 """
@@ -6,19 +6,22 @@ python -m ml.bench [--model models] [--runs 300]
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
+from ml.cli import run
 from ml.data import load_mnist
 from ml.inference import Predictor, resolve_model_dir
-from ml.preprocessing import preprocess
+from ml.measure import median_ms
+from ml.preprocessing import ImageTooLargeError, preprocess
 from ml.synth import render_canvas
 
 # Run in a fresh process: import, load the model, predict one PNG, report memory.
@@ -31,16 +34,6 @@ predictor.predict(open(sys.argv[2], "rb").read())
 peak = [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")]
 print(time.time(), peak[0])
 """
-
-
-def median_ms(function, runs: int) -> float:
-    """Return the median wall time of `function()` in milliseconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def first_prediction(model_dir: Path, png: bytes) -> tuple[float, float]:
@@ -68,6 +61,30 @@ def keras_ms_per_digit(model_dir: Path, pixels: np.ndarray, runs: int) -> float:
     single = pixels[None, ..., None]
     model.predict(single, verbose=0)
     return median_ms(lambda: model.predict(single, verbose=0), runs)
+
+
+def worst_case(predictor: Predictor, digit: np.ndarray, runs: int) -> dict:
+    """Time the largest drawing accepted, a refused huge one, and a batch of 64 of the largest."""
+    largest = render_canvas(digit, np.random.default_rng(1), "transparent", size=2048)
+    huge = io.BytesIO()
+    Image.new("L", (4096, 4096), 255).save(huge, format="PNG")
+
+    def refuse():
+        try:
+            preprocess(huge.getvalue())
+        except ImageTooLargeError:
+            return
+        raise AssertionError("a 4096x4096 image was accepted")
+
+    started = time.perf_counter()
+    predictor.predict_inputs([preprocess(largest) for _ in range(64)])
+    return {
+        "preprocess_ms_per_2048px_png_largest_accepted": median_ms(
+            lambda: preprocess(largest), max(runs // 10, 5)
+        ),
+        "refuse_ms_per_4096px_png": median_ms(refuse, max(runs // 10, 5)),
+        "batch_of_64_largest_seconds": time.perf_counter() - started,
+    }
 
 
 def main(argv=None) -> dict:
@@ -102,6 +119,7 @@ def main(argv=None) -> dict:
         "preprocess_and_predict_ms_per_png": median_ms(
             lambda: predictor.predict(one_png()), args.runs
         ),
+        **worst_case(predictor, digits.images[0], args.runs),
         "first_prediction_seconds_after_start": cold_seconds,
         "peak_rss_mb_serving_process": rss_mb,
     }
@@ -118,4 +136,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

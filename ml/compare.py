@@ -10,11 +10,12 @@ import argparse
 import json
 from pathlib import Path
 
-from ml import train
-from ml.bench import median_ms
+from ml.cli import run
 from ml.data import load_mnist
 from ml.inference import Predictor
+from ml.measure import median_ms
 from ml.preprocessing import preprocess_images
+from ml.training import TrainConfig, train
 
 ARCHES = ("lenet5", "cnn")
 COLUMNS = {
@@ -77,15 +78,10 @@ def main(argv=None) -> list[dict]:
     digits = preprocess_images(load_mnist().test.images[:64])  # timed inputs, the same for both
     for arch in ARCHES:
         # Same seed, split, augmentation and schedule for both: only the network differs.
-        options = [
-            "--arch",
-            arch,
-            "--epochs",
-            str(args.epochs),
-            "--output",
-            str(args.output / arch),
-        ]
-        folder = train.main(options + (["--quick"] if args.quick else []))
+        config = TrainConfig(
+            output=args.output / arch, arch=arch, epochs=args.epochs, quick=args.quick
+        )
+        folder = train(config)
         rows.append(compare_row(folder, digits, args.runs))
     table = markdown(rows)
     (args.output / "compare.md").write_text(table)
@@ -95,4 +91,4 @@ def main(argv=None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

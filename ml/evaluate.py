@@ -8,55 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ml import data
+from ml.cli import progress, run
 from ml.inference import Predictor, resolve_model_dir
-from ml.preprocessing import PreprocessingError, preprocess_images
-from ml.synth import render_canvas
+from ml.measure import canvas_accuracy, served_probabilities
+from ml.preprocessing import preprocess_images
 
 DEFAULT_MODEL_PATH = Path(os.environ.get("MODEL_PATH", "models"))
-CANVAS_SEED = 2024
-
-
-@dataclass(frozen=True)
-class CanvasResult:
-    accuracy: float
-    count: int
-    rejected: int
-    by_encoding: dict[str, float]
-
-
-def served_probabilities(predictor: Predictor, inputs: np.ndarray, batch: int = 500):
-    """Return the served model's probabilities for many inputs, in batches."""
-    return np.concatenate(
-        [predictor.probabilities(inputs[i : i + batch]) for i in range(0, len(inputs), batch)]
-    )
-
-
-def canvas_accuracy(predictor: Predictor, digits: data.Digits, seed: int = CANVAS_SEED):
-    """Render each digit as a canvas PNG and predict it through the site's own path."""
-    rng = np.random.default_rng(seed)
-    hits: dict[str, list[bool]] = {}
-    rejected = 0
-    for index, (image, label) in enumerate(zip(digits.images, digits.labels)):
-        encoding = ("transparent", "dark_on_light", "light_on_dark", "coloured")[index % 4]
-        png = render_canvas(image, rng, encoding)
-        try:
-            correct = predictor.predict(png).digit == int(label)
-        except PreprocessingError:
-            correct, rejected = False, rejected + 1
-        hits.setdefault(encoding, []).append(correct)
-    every = [hit for group in hits.values() for hit in group]
-    return CanvasResult(
-        accuracy=float(np.mean(every)),
-        count=len(every),
-        rejected=rejected,
-        by_encoding={name: float(np.mean(group)) for name, group in hits.items()},
-    )
 
 
 def main(argv=None) -> None:
@@ -79,9 +39,10 @@ def main(argv=None) -> None:
     predictor = Predictor(resolve_model_dir(args.model))
     probs = served_probabilities(predictor, preprocess_images(digits.images))
     accuracy = float((probs.argmax(axis=1) == digits.labels).mean())
-    print(f"model {predictor.version} on the MNIST {args.split} set")
-    print(f"MNIST {args.split} accuracy:        {accuracy:.4%} ({len(digits)} digits)")
-    canvas = canvas_accuracy(predictor, digits)
+    source = Path(args.data).name if args.data else "MNIST"
+    print(f"model {predictor.version} on the {source} {args.split} set")
+    print(f"{source} {args.split} accuracy:        {accuracy:.4%} ({len(digits)} digits)")
+    canvas = canvas_accuracy(predictor, digits, progress=progress)
     print(f"canvas-style {args.split} accuracy: {canvas.accuracy:.4%} ({canvas.count} PNGs)")
     for name, value in canvas.by_encoding.items():
         print(f"  {name:<14} {value:.4%}")
@@ -90,4 +51,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -23,8 +26,8 @@ class ModelNotFoundError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Prediction:
-    """What the model says about one drawing, in plain Python values."""
+class Reading:
+    """What the model reads in one drawing, in plain Python values."""
 
     digit: int
     confidence: float
@@ -66,8 +69,9 @@ class Predictor:
         if not path.is_file():
             raise ModelNotFoundError(ERROR_NO_MODEL.format(path=path))
         metrics = json.loads((self.model_dir / METRICS).read_text())
-        interpreter = Interpreter(model_path=str(path), num_threads=self.num_threads)
-        interpreter.allocate_tensors()
+        with _quiet_native_stderr():
+            interpreter = Interpreter(model_path=str(path), num_threads=self.num_threads)
+            interpreter.allocate_tensors()
         self._input = interpreter.get_input_details()[0]["index"]
         self._output = interpreter.get_output_details()[0]["index"]
         self._batch = int(interpreter.get_input_details()[0]["shape"][0])
@@ -87,21 +91,21 @@ class Predictor:
             self._interpreter.invoke()
             return self._interpreter.get_tensor(self._output).copy()
 
-    def predict(self, data: bytes) -> Prediction:
+    def predict(self, data: bytes) -> Reading:
         """Preprocess encoded image bytes and predict the digit."""
         return self.predict_inputs([preprocess(data)])[0]
 
-    def predict_batch(self, images: list[bytes]) -> list[Prediction]:
+    def predict_batch(self, images: list[bytes]) -> list[Reading]:
         """Predict many images in one model call; raises on the first bad image."""
         return self.predict_inputs([preprocess(data) for data in images])
 
-    def predict_inputs(self, inputs: list[ModelInput]) -> list[Prediction]:
+    def predict_inputs(self, inputs: list[ModelInput]) -> list[Reading]:
         """Predict already preprocessed inputs in one model call."""
         started = time.perf_counter()
         probs = self.probabilities(np.stack([item.pixels for item in inputs]))
         elapsed = (time.perf_counter() - started) * 1000 / len(inputs)
         return [
-            Prediction(
+            Reading(
                 digit=int(row.argmax()),
                 confidence=float(row.max()),
                 probabilities=tuple(float(p) for p in row),
@@ -111,6 +115,23 @@ class Predictor:
             )
             for item, row in zip(inputs, probs)
         ]
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Drop what native code prints on stderr meanwhile (LiteRT's delegate INFO line).
+
+    LiteRT offers no Python switch for its C++ log; this brief window is at model load.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def resolve_model_dir(path: str | Path) -> Path:

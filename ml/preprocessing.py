@@ -16,7 +16,11 @@ SIZE = 28
 DIGIT_BOX = 20  # MNIST fits each digit's longer side into 20 px ...
 CENTER = 14.0  # ... and puts its centre of mass at pixel (14, 14), as measured on MNIST.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
-MAX_PIXELS = 4096 * 4096
+MAX_PIXELS = 2048 * 2048  # refused from the header, before a pixel is decoded
+# Larger drawings are shrunk (a box filter, in C) before any float work: a 28x28 result
+# needs no more, and a 2048 px PNG then costs its decode and little else.
+WORK_SIDE = 512
+REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "I", "F")
 MIN_CONTRAST = 0.1  # ink must differ from the background by 10 % of full scale
 NOISE_FLOOR = 0.05  # of the ink contrast: JPEG ringing and paper texture are not ink
 BBOX_THRESHOLD = 0.1
@@ -120,12 +124,24 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
             ERROR_TOO_LARGE.format(width=image.width, height=image.height, limit=max_pixels)
         )
     try:
+        image.draft(None, (WORK_SIDE, WORK_SIDE))  # JPEG decodes at 1/2-1/8 scale; others ignore
         image.load()
-        upright = ImageOps.exif_transpose(image)
+        upright = ImageOps.exif_transpose(_reduced(image))
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidImageError(ERROR_CORRUPT) from exc
     upright.format = image.format
     return upright
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    factor = max(image.size) // WORK_SIDE
+    if factor < 2:
+        return image
+    if image.mode.startswith("I;16"):
+        image = image.convert("I")
+    elif image.mode not in REDUCIBLE_MODES:
+        image = image.convert("RGBA")
+    return image.reduce(factor)
 
 
 def ink_map(image: Image.Image) -> np.ndarray:

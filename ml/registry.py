@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from ml.evaluate import served_probabilities
 from ml.inference import CURRENT, SERVED_MODEL, Predictor
+from ml.measure import accuracy
 
 ERROR_NOT_A_REGISTRY = (
     "{path} is not a folder of model versions with a CURRENT file; "
@@ -61,12 +62,32 @@ def set_serving(models_dir: str | Path, version: str) -> Path:
     return root / version
 
 
-def accuracy(predictor: Predictor, inputs: np.ndarray, labels: np.ndarray) -> float | None:
-    """Return the served model's accuracy on (n, 28, 28) model inputs; None when n is 0."""
-    if len(inputs) == 0:
-        return None
-    probs = served_probabilities(predictor, inputs)
-    return float((probs.argmax(axis=1) == labels).mean())
+def pack(folder: str | Path) -> bytes:
+    """Return a version folder's files as one zip archive (to store where every host reads)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(Path(folder).iterdir()):
+            if path.is_file():
+                archive.write(path, path.name)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, models_dir: str | Path, version: str) -> Path:
+    """Write a packed version into `models_dir`/`version` (atomically) unless it is there."""
+    target = Path(models_dir) / version
+    if (target / SERVED_MODEL).is_file():
+        return target
+    staging = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".{version}."))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if Path(name).name != name or name.startswith("."):
+                raise RegistryError(f"unexpected file {name!r} in the archive of {version}")
+            (staging / name).write_bytes(archive.read(name))
+    try:
+        os.replace(staging, target)
+    except OSError:  # another worker unpacked it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,15 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "recognizer",
 ]
 
 MIDDLEWARE = [
+    "recognizer.middleware.BodySizeLimitMiddleware",
     "recognizer.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "recognizer.visitors.VisitorCookieMiddleware",
     "recognizer.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -113,6 +118,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if DEBUG:
+    # WhiteNoise serves from the app folders in debug, but warns on every start (and in
+    # every test) while collectstatic's folder does not exist yet.
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -123,22 +132,63 @@ STORAGES = {
     },
 }
 
-# The model: a folder of versioned artifacts with a CURRENT pointer, or one artifact.
+# This host's folder of model versions with a CURRENT pointer (or one artifact folder).
+# Which version serves is a database row; each host unpacks it here from the database.
 MODEL_PATH = Path(os.environ.get("MODEL_PATH", BASE_DIR / "models"))
+# How often a worker asks the database which version serves (one indexed SELECT).
+MODEL_CHECK_SECONDS = float(os.environ.get("MODEL_CHECK_SECONDS", 2))
 MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024))
-MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 4096 * 4096))
+# 4 MP: a 2048x2048 drawing, twice the largest canvas side we know of; larger is refused
+# from the header before a pixel is decoded.
+MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 2048 * 2048))
 MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 64))
 LOW_CONFIDENCE = float(os.environ.get("LOW_CONFIDENCE", 0.8))
 # How long the person who drew a digit may change their answer (once) after giving it.
 FEEDBACK_CHANGE_SECONDS = int(os.environ.get("FEEDBACK_CHANGE_SECONDS", 600))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 3  # base64 and multipart overhead
+# A whole request body, whatever its type: refused from its Content-Length before it is read.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", MAX_IMAGE_BYTES * 3))
+# A request stops working (and stores nothing) past this many seconds, well before
+# gunicorn's timeout kills the worker.
+REQUEST_TIME_BUDGET_S = float(os.environ.get("REQUEST_TIME_BUDGET_S", 10))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "recognizer.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
+
+# Background jobs (retraining) wait in PostgreSQL; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A retrain running longer than this is taken for dead (its worker was stopped) and no
+# longer blocks the next one; a full 30-epoch run takes about an hour on 2 CPU cores.
+RETRAIN_TIMEOUT_S = int(os.environ.get("RETRAIN_TIMEOUT_S", 6 * 3600))
+
+# Throttle counters (and any other cache use) in Redis when REDIS_URL is set, so that rate
+# limits hold across workers and hosts; otherwise in each worker's memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mnistsite"),
+        # A Redis outage must not stall requests: throttles then let requests through.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# How many proxies (load balancer, router) in front of the site append to X-Forwarded-For
+# and set X-Forwarded-Proto. 0: none, so both headers are the caller's to forge and ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "recognizer.visitors.VisitorCsrfCheck",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": [
@@ -149,7 +199,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "recognizer.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "recognizer.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "predict_anon": os.environ.get("PREDICT_ANON_RATE", "120/min"),
         "predict_user": os.environ.get("PREDICT_USER_RATE", "600/min"),
@@ -157,10 +207,11 @@ REST_FRAMEWORK = {
         "read_anon": os.environ.get("READ_ANON_RATE", "300/min"),
         "read_user": os.environ.get("READ_USER_RATE", "1200/min"),
     },
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON for every Accept header, a browser's included: /api/docs/ is the interactive view.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "recognizer.parsers.JSONWhateverAccept",
+    # Throttles count clients by REMOTE_ADDR unless proxies that we trust add X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Digit recognition API",
@@ -186,7 +237,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says "https" only when our own proxy sets it; a client could send it too.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -207,8 +259,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own configuration gives "django" a console handler too: one line per event.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
-# Sessions live in a signed cookie: no session row per anonymous visitor, stateless workers.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
+# Signed-in users' sessions live in the database, so that logging out (or deleting the row)
+# revokes them everywhere. Anonymous visitors carry only a signed visitor id in their own
+# cookie (recognizer.visitors): no session row per visitor.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+VISITOR_COOKIE_AGE = 60 * 60 * 24 * 365
+CSRF_FAILURE_VIEW = "recognizer.errors.csrf_failure"

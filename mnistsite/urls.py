@@ -9,5 +9,7 @@ urlpatterns = [
     path("", include("recognizer.urls")),
 ]
 
-handler404 = "recognizer.views.not_found"
-handler500 = "recognizer.views.server_error"
+handler400 = "recognizer.errors.bad_request"
+handler403 = "recognizer.errors.forbidden"
+handler404 = "recognizer.errors.not_found"
+handler500 = "recognizer.errors.server_error"

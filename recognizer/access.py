@@ -13,13 +13,14 @@ EXPORT = "recognizer.export_drawing"
 PROMOTE = "recognizer.promote_model"
 VIEW_TRAIL = "recognizer.view_labelchange"
 VIEW_PROMOTIONS = "recognizer.view_modelpromotion"
+VIEW_RETRAINS = "recognizer.view_retrainjob"
 
 REVIEWERS = "Reviewers"
 AUDITORS = "Auditors"
 # Reviewers fix labels and keep scribbles out of training; auditors read and export only.
 ROLES = {
-    REVIEWERS: [VIEW, RELABEL, EXCLUDE, EXPORT, VIEW_TRAIL, VIEW_PROMOTIONS],
-    AUDITORS: [VIEW, EXPORT, VIEW_TRAIL, VIEW_PROMOTIONS],
+    REVIEWERS: [VIEW, RELABEL, EXCLUDE, EXPORT, VIEW_TRAIL, VIEW_PROMOTIONS, VIEW_RETRAINS],
+    AUDITORS: [VIEW, EXPORT, VIEW_TRAIL, VIEW_PROMOTIONS, VIEW_RETRAINS],
 }
 WHAT = {
     VIEW: "see every drawing",

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from recognizer import access, dashboard, exports, services
-from recognizer.models import Drawing, LabelChange, ModelPromotion
+from recognizer.models import Drawing, LabelChange
 
 # The review queue needs the width: every column in view at 1280 px.
 admin.site.enable_nav_sidebar = False
@@ -242,6 +242,7 @@ class DrawingAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             **dashboard.context(),
+            "can_promote": access.can(request.user, access.PROMOTE),
             "title": "Review dashboard",
             "opts": self.model._meta,
             "media": self.media,
@@ -372,19 +373,5 @@ class DrawingAdmin(admin.ModelAdmin):
         return response
 
 
-@admin.register(ModelPromotion)
-class ModelPromotionAdmin(admin.ModelAdmin):
-    """Which model served when, who promoted it and on what evidence. Read-only."""
-
-    list_display = ["version", "previous_version", "action", "promoted_by", "promoted_at"]
-    list_filter = ["action"]
-    readonly_fields = [f.name for f in ModelPromotion._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # promotions happen through `manage.py retrain` and `manage.py rollback`
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Model versions, promotions and retrain jobs: the training side of the admin.
+from recognizer import training_admin  # noqa: E402, F401

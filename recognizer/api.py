@@ -1,10 +1,10 @@
 """The REST API: thin DRF views over the services and selectors."""
 
+import logging
 import re
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from redis.exceptions import RedisError
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -22,10 +23,10 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from ml.preprocessing import ModelInput
-from recognizer import access, selectors, services
+from recognizer import access, health, selectors, services
 from recognizer.filters import DrawingFilter
 from recognizer.models import Drawing
-from recognizer.predictor import get_predictor
+from recognizer.params import parse_int
 from recognizer.serializers import (
     BatchCreateSerializer,
     BatchResultSerializer,
@@ -44,10 +45,11 @@ ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
     for code, text in {
         400: "Bad input: malformed JSON, bad base64, not an image, damaged image, bad label.",
-        403: "Not allowed: the caller lacks the permission (e.g. relabelling is for reviewers).",
+        403: "Not allowed: the caller lacks the permission (e.g. relabelling is for reviewers), "
+        "or sent the site's cookies without the CSRF token.",
         404: "No such drawing, or not yours.",
         409: "Feedback was already given for this drawing.",
-        413: "The image or the request is too large.",
+        413: "The image, the request body or the work it needs is too large.",
         415: "Unsupported content type.",
         422: "The drawing is empty or just a dot, or the Idempotency-Key was used for "
         "another image.",
@@ -97,6 +99,7 @@ EXAMPLE_BATCH = OpenApiExample(
 EXAMPLE_LABEL = OpenApiExample("It was a 9", value={"label": 9}, request_only=True)
 
 
+logger = logging.getLogger(__name__)
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 ERROR_IDEMPOTENCY_KEY = "Idempotency-Key: give 1 to 64 letters, digits, '.', '_', ':' or '-'."
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -113,11 +116,39 @@ def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
-class PredictAnonThrottle(AnonRateThrottle):
+class FailOpen:
+    """Let requests through, with a warning, when the shared counters cannot be reached."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except RedisError as exc:
+            logger.warning("throttle counters unavailable, not throttling: %s", exc)
+            return True
+
+
+class PerImageThrottle:
+    """Count each image of a batch against the rate, not the request once."""
+
+    def allow_request(self, request, view):
+        images = request.data.get("images") if isinstance(request.data, dict) else None
+        count = len(images) if isinstance(images, list) else 1
+        self.cost = min(max(count, 1), settings.MAX_BATCH_SIZE)
+        return super().allow_request(request, view)
+
+    def throttle_success(self):
+        if len(self.history) + self.cost > self.num_requests:
+            return self.throttle_failure()
+        self.history[:0] = [self.now] * self.cost
+        self.cache.set(self.key, self.history, self.duration)
+        return True
+
+
+class PredictAnonThrottle(FailOpen, AnonRateThrottle):
     scope = "predict_anon"
 
 
-class PredictUserThrottle(UserRateThrottle):
+class PredictUserThrottle(FailOpen, UserRateThrottle):
     scope = "predict_user"
 
     def get_cache_key(self, request, view):
@@ -127,7 +158,15 @@ class PredictUserThrottle(UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class ReadAnonThrottle(AnonRateThrottle):
+class BatchAnonThrottle(PerImageThrottle, PredictAnonThrottle):
+    pass
+
+
+class BatchUserThrottle(PerImageThrottle, PredictUserThrottle):
+    pass
+
+
+class ReadAnonThrottle(FailOpen, AnonRateThrottle):
     scope = "read_anon"
 
 
@@ -186,8 +225,10 @@ class PredictionViewSet(
         return drawings
 
     def get_throttles(self):
-        if self.action in ("create", "batch"):
+        if self.action == "create":
             return [PredictAnonThrottle(), PredictUserThrottle()]
+        if self.action == "batch":
+            return [BatchAnonThrottle(), BatchUserThrottle()]
         return super().get_throttles()
 
     def get_permissions(self):
@@ -205,7 +246,7 @@ class PredictionViewSet(
             "multipart/form-data": PredictionUploadSerializer,
         },
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: DrawingSerializer, **errors(400, 413, 415, 422, 429, 503)},
+        responses={201: DrawingSerializer, **errors(400, 403, 413, 415, 422, 429, 503)},
         examples=[EXAMPLE_PNG, EXAMPLE_RESULT, EXAMPLE_ERROR],
     )
     def create(self, request, *args, **kwargs):
@@ -228,7 +269,7 @@ class PredictionViewSet(
     @extend_schema(
         summary=f"Recognize up to {settings.MAX_BATCH_SIZE} digits in one request",
         request=BatchCreateSerializer,
-        responses={201: BatchResultSerializer, **errors(400, 413, 415, 422, 429, 503)},
+        responses={201: BatchResultSerializer, **errors(400, 403, 413, 415, 422, 429, 503)},
         examples=[EXAMPLE_BATCH, EXAMPLE_ERROR],
     )
     @action(detail=False, methods=["post"])
@@ -287,8 +328,7 @@ class PredictionViewSet(
     @action(detail=True, methods=["get"], url_path="input", filter_backends=[])
     def input(self, request, pk=None):
         drawing = self.get_object()
-        scale = request.query_params.get("scale", "1")
-        scale = min(16, max(1, int(scale))) if scale.isdigit() else 1
+        scale = parse_int(request.query_params.get("scale"), low=1, high=16) or 1
         pixels = np.frombuffer(bytes(drawing.model_input), dtype=np.uint8).reshape(28, 28)
         png = ModelInput(pixels.astype(np.float32) / 255).to_png(scale=scale)
         response = HttpResponse(png, content_type="image/png")
@@ -319,7 +359,7 @@ class ReadingView(APIView):
             "application/json": PredictionCreateSerializer,
             "multipart/form-data": PredictionUploadSerializer,
         },
-        responses={200: ReadingSerializer, **errors(400, 413, 415, 422, 429, 503)},
+        responses={200: ReadingSerializer, **errors(400, 403, 413, 415, 422, 429, 503)},
         examples=[EXAMPLE_PNG, EXAMPLE_ERROR],
     )
     def post(self, request):
@@ -347,22 +387,24 @@ class HealthView(APIView):
 
     @extend_schema(
         summary="Is the site able to serve predictions?",
+        description="503 names what is wrong: the database, unapplied migrations, the "
+        "model, or static files missing from the manifest.",
         responses={
-            200: OpenApiResponse(description="Model loaded and database reachable"),
-            503: OpenApiResponse(description="Not ready"),
+            200: OpenApiResponse(description="Ready: every check is ok"),
+            503: OpenApiResponse(description="Not ready, with the reason per check"),
         },
     )
     def get(self, request):
-        checks = {"database": "ok", "model": "ok"}
-        body: dict = {}
-        try:
-            connection.ensure_connection()
-        except Exception:
-            checks["database"] = "unavailable"
-        try:
-            body["model_version"] = get_predictor().version
-        except Exception:
-            checks["model"] = "unavailable"
-        healthy = all(value == "ok" for value in checks.values())
-        body = {"status": "ok" if healthy else "unavailable", **checks, **body}
+        healthy, body = health.health()
         return Response(body, status=200 if healthy else 503)
+
+
+class LivenessView(APIView):
+    """The process answers: for a probe that should restart it only when it hangs."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(summary="Is the process alive?", responses={200: OpenApiResponse()})
+    def get(self, request):
+        return Response({"status": "ok"})

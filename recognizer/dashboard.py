@@ -5,12 +5,10 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 
-from ml.registry import RegistryError, serving_version
-from recognizer import selectors
-from recognizer.models import Drawing
+from recognizer import retraining, selectors
+from recognizer.models import Drawing, RetrainJob
 
 DAYS = 30
 PAIRS = 10
@@ -86,10 +84,7 @@ def context() -> dict:
     """Return everything the dashboard template shows."""
     drawings = Drawing.objects.all()
     stats = selectors.drawing_stats(drawings)
-    try:
-        serving = serving_version(settings.MODEL_PATH)
-    except RegistryError:
-        serving = None
+    serving = retraining.model_serving_version_or_none()
     pairs = selectors.confused_pairs(stats["confusion_matrix"], limit=PAIRS)
     for pair in pairs:
         pair["url"] = changelist(
@@ -108,6 +103,7 @@ def context() -> dict:
         "matrix": _confusion_rows(stats["confusion_matrix"]),
         "digits": range(10),
         "pairs": pairs,
+        "job": RetrainJob.objects.select_related("started_by").first(),
         "unreviewed_url": changelist(misclassified="unreviewed"),
         "misclassified_url": changelist(misclassified="yes"),
     }

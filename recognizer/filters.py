@@ -4,14 +4,26 @@ import django_filters
 from django import forms
 
 from recognizer.models import Drawing
+from recognizer.params import whole_number
 
 TRUE_FALSE = (("true", "true"), ("false", "false"))
+
+
+class DigitFormField(forms.IntegerField):
+    """A digit 0-9 in ASCII (IntegerField alone reads "0_7" as 7 and "²" fails inside)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if whole_number(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(value)
 
 
 class DigitFilter(django_filters.NumberFilter):
     """A whole number 0-9 (NumberFilter alone would accept 0.5)."""
 
-    field_class = forms.IntegerField
+    field_class = DigitFormField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, min_value=0, max_value=9, **kwargs)

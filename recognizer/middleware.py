@@ -1,36 +1,33 @@
-"""Turn a database outage into a clear 503 instead of a 500."""
+"""Middleware: refuse oversized bodies unread, answer probes early, turn outages into 503s."""
 
 import logging
 
-from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.conf import settings
+
+from recognizer import errors
 
 logger = logging.getLogger(__name__)
 
-ERROR_DATABASE_DOWN = "The database is unavailable right now; please try again in a moment."
-RETRY_AFTER_SECONDS = "5"
 
+class BodySizeLimitMiddleware:
+    """Refuse a body from its Content-Length before a byte of it is read.
 
-def is_outage(exception: Exception) -> bool:
-    """Return whether `exception` means the database cannot be reached."""
-    return isinstance(exception, OperationalError | InterfaceError) or (
-        isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
-    )
+    Django bounds form fields and JSON bodies only as it reads them, and streams multipart
+    files to a temporary file of any size; this answers 413 first, whatever the content type.
+    """
 
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-def database_unavailable_response(request):
-    """Answer 503 as JSON for API clients and as a friendly page for people."""
-    wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
-    if wants_json:
-        response = JsonResponse(
-            {"error": {"code": "database_unavailable", "message": ERROR_DATABASE_DOWN}},
-            status=503,
-        )
-    else:
-        response = render(request, "503.html", {"message": ERROR_DATABASE_DOWN}, status=503)
-    response["Retry-After"] = RETRY_AFTER_SECONDS
-    return response
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        size = int(length) if length.isascii() and length.isdecimal() else 0
+        if size > settings.MAX_REQUEST_BYTES:
+            response = errors.json_error("request_too_big", errors.body_too_big_message(), 413)
+            # The unread body makes the connection unusable for another request.
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:
@@ -42,20 +39,20 @@ class DatabaseUnavailableMiddleware:
             return self.get_response(request)
         except Exception as exception:
             # Session and auth middleware touch the database outside any view.
-            if is_outage(exception):
+            if errors.is_outage(exception):
                 logger.warning("database unavailable: %s", exception)
-                return database_unavailable_response(request)
+                return errors.database_unavailable(request)
             raise
 
     def process_exception(self, request, exception):
-        if is_outage(exception):
+        if errors.is_outage(exception):
             logger.warning("database unavailable: %s", exception)
-            return database_unavailable_response(request)
+            return errors.database_unavailable(request)
         return None
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation and the HTTPS redirect.
+    """Answer /healthz and /livez before host validation and the HTTPS redirect.
 
     Container and load-balancer probes call the process directly over plain HTTP with
     its own address as Host, which ALLOWED_HOSTS (rightly) refuses for everything else.
@@ -63,11 +60,14 @@ class HealthCheckMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        from recognizer.api import HealthView  # the view imports the app's models
+        from recognizer import health
+        from recognizer.api import HealthView, LivenessView  # the views import the models
 
-        self.health = HealthView.as_view()
+        health.migrations_on_disk()  # read once at start, not under a probe's timeout
+        self.views = {"/healthz": HealthView.as_view(), "/livez": LivenessView.as_view()}
 
     def __call__(self, request):
-        if request.path == "/healthz" and request.method in ("GET", "HEAD"):
-            return self.health(request).render()  # a view's response the handler won't render
+        view = self.views.get(request.path)
+        if view is not None and request.method in ("GET", "HEAD"):
+            return view(request).render()  # a view's response the handler won't render
         return self.get_response(request)

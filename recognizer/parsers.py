@@ -1,6 +1,7 @@
-"""Request parsers that turn pathological bodies into 400s rather than crashes."""
+"""How the API reads requests and picks its answer's format, without crashing on either."""
 
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotAcceptable, ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 
 ERROR_JSON_TOO_DEEP = "The JSON is nested too deeply to read."
@@ -14,3 +15,13 @@ class SafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(ERROR_JSON_TOO_DEEP) from None
+
+
+class JSONWhateverAccept(DefaultContentNegotiation):
+    """Answer JSON when the Accept header asks for something else (a browser's text/html)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type

@@ -1,11 +1,63 @@
-"""The site's handle on the served model (configured by settings.MODEL_PATH)."""
+"""The site's handle on the served model: the version the database says, from this host's folder.
+
+Every worker asks the database which version serves at most every MODEL_CHECK_SECONDS,
+unpacks a version it has not seen into settings.MODEL_PATH, and switches to it: a
+promotion made on any host reaches every host within seconds, without a restart.
+"""
+
+import logging
+import math
+import threading
+import time
+from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
 
-from ml.inference import Predictor
+from ml import registry
+from ml.inference import CURRENT, Predictor
 from ml.inference import get_predictor as _get_predictor
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_checked = {"at": -math.inf, "version": None, "followed": None}
 
 
 def get_predictor() -> Predictor:
     """Return this process's predictor for the model currently promoted."""
-    return _get_predictor(settings.MODEL_PATH)
+    models_dir = Path(settings.MODEL_PATH)
+    version = _promoted_version()
+    if version and _checked["followed"] != (models_dir, version):
+        if (models_dir / CURRENT).is_file():
+            _follow(models_dir, version)
+        _checked["followed"] = (models_dir, version)
+    return _get_predictor(models_dir)
+
+
+def _promoted_version() -> str | None:
+    now = time.monotonic()
+    with _lock:
+        if now - _checked["at"] < settings.MODEL_CHECK_SECONDS:
+            return _checked["version"]
+        _checked["at"] = now
+    from recognizer import selectors  # selectors import the services, which import us
+
+    try:
+        version = selectors.model_serving_version()
+    except DatabaseError:
+        return _checked["version"]  # keep serving what this worker serves
+    _checked["version"] = version
+    return version
+
+
+def _follow(models_dir: Path, version: str) -> None:
+    if registry.serving_version(models_dir) == version:
+        return
+    from recognizer import retraining
+
+    with _lock:
+        if retraining.model_version_unpack(models_dir=models_dir, version=version):
+            registry.set_serving(models_dir, version)
+            logger.info("now serving %s (promoted in the database)", version)
+        else:
+            logger.warning("%s is promoted but stored nowhere this host can read", version)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,22 +14,26 @@ from django.db import transaction
 
 from ml import registry
 from ml.data import load_mnist
-from ml.inference import resolve_model_dir
+from ml.inference import METRICS, SERVED_MODEL
 from ml.preprocessing import from_uint8, preprocess_images
-from recognizer.exports import LabelledSet, labelled_set, to_npz
-from recognizer.models import Drawing, ModelPromotion
+from recognizer import selectors
+from recognizer.exports import LabelledSet, labelled_set
+from recognizer.models import Drawing, ModelPromotion, ModelVersion
 
 ERROR_NOTHING_TO_ROLL_BACK = (
     "No earlier version is recorded for {version}; name the version to roll back to."
 )
 ERROR_ALREADY_SERVING = "{version} is already serving."
+ERROR_NO_TENSORFLOW = (
+    "Retraining needs TensorFlow where the worker runs: pip install -r requirements-ml.txt"
+)
 QUICK_MNIST_TEST = 1000  # digits of the MNIST test set compared in --quick mode
 REPORT = "retrain.json"
 
 
 @dataclass(frozen=True)
 class RetrainOptions:
-    """How to train the candidate: these map one to one onto `python -m ml.train` options."""
+    """How to train the candidate (a subset of `ml.training.TrainConfig`)."""
 
     epochs: int = 2
     learning_rate: float = 2e-4
@@ -41,6 +44,11 @@ class RetrainOptions:
     mnist_tolerance: float = 0.0  # how much MNIST test accuracy a promotion may give up
     arch: str = "cnn"
     quick: bool = False
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> RetrainOptions:
+        """Return the options named in `values` (a command's options, a job's record)."""
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -66,22 +74,17 @@ def model_retrain(
     by: AbstractBaseUser | None = None,
     promote: bool = True,
     models_dir: Path | None = None,
+    progress=None,
 ) -> RetrainResult:
     """Train a candidate, compare it with the serving model, and promote it if it earns it."""
     models_dir = Path(models_dir or settings.MODEL_PATH)
-    registry.serving_version(models_dir)  # fail before training if there is nowhere to promote
-    current = resolve_model_dir(models_dir)
-    known = registry.versions(models_dir)
-    if options.init_version and options.init_version not in known:
-        raise registry.RegistryError(
-            registry.ERROR_UNKNOWN_VERSION.format(
-                version=options.init_version, path=models_dir, known=known
-            )
-        )
+    current = _local(models_dir, model_serving_version(models_dir))
+    if options.init_version:
+        _local(models_dir, options.init_version)
     drawings = labelled_set(Drawing.objects.for_training())
     held = heldout_mask(drawings.ids, options.holdout)
     train_set, heldout = drawings.subset(~held), drawings.subset(held)
-    new = _train(options, models_dir, current, train_set)
+    new = _train(options, models_dir, current, train_set, progress)
 
     test = load_mnist().test
     count = QUICK_MNIST_TEST if options.quick else len(test)
@@ -102,6 +105,7 @@ def model_retrain(
         "options": dataclasses.asdict(options),
     }
     (new / REPORT).write_text(json.dumps(report, indent=2) + "\n")
+    model_version_store(folder=new)
     if approved and promote:
         model_promote(
             version=new.name,
@@ -115,30 +119,82 @@ def model_retrain(
     )
 
 
-def _train(options: RetrainOptions, models_dir: Path, current: Path, extra: LabelledSet) -> Path:
-    from ml import train  # imports TensorFlow: only the retrain command pays for it
+def _train(
+    options: RetrainOptions, models_dir: Path, current: Path, extra: LabelledSet, progress
+) -> Path:
+    try:
+        from ml import training  # imports TensorFlow: only the retrain worker pays for it
+    except ImportError as exc:
+        raise RuntimeError(ERROR_NO_TENSORFLOW) from exc
 
-    argv = [
-        "--arch",
-        options.arch,
-        "--epochs",
-        str(options.epochs),
-        "--learning-rate",
-        str(options.learning_rate),
-        "--output",
-        str(models_dir),
-    ]
-    if not options.scratch:
-        start = models_dir / options.init_version if options.init_version else current
-        argv += ["--init", str(start / "model.keras")]
-    if options.quick:
-        argv.append("--quick")
-    with tempfile.TemporaryDirectory() as tmp:
-        if len(extra):
-            path = Path(tmp) / "drawings.npz"
-            path.write_bytes(to_npz(extra))
-            argv += ["--extra", str(path), "--extra-weight", str(options.extra_weight)]
-        return train.main(argv)
+    start = models_dir / options.init_version if options.init_version else current
+    config = training.TrainConfig(
+        output=models_dir,
+        arch=options.arch,
+        epochs=options.epochs,
+        learning_rate=options.learning_rate,
+        extra_weight=options.extra_weight,
+        init=None if options.scratch else start / "model.keras",
+        quick=options.quick,
+    )
+    drawings = training.Drawings(extra.inputs, extra.labels)
+    return training.train(config, extra=drawings, progress=progress)
+
+
+def model_serving_version(models_dir: Path) -> str:
+    """Return the version that serves: the latest promotion's, or this host's CURRENT before any."""
+    local = registry.serving_version(models_dir)  # refuses a folder that is not a registry
+    return selectors.model_serving_version() or local
+
+
+def model_serving_version_or_none() -> str | None:
+    """Return the serving version for pages: None where MODEL_PATH is not a registry."""
+    try:
+        return model_serving_version(Path(settings.MODEL_PATH))
+    except registry.RegistryError:
+        return selectors.model_serving_version()
+
+
+def model_version_store(*, folder: Path) -> ModelVersion:
+    """Store a version folder in the database once, for every host to serve or fine-tune."""
+    stored = ModelVersion.objects.filter(name=folder.name).defer("archive").first()
+    if stored is not None:
+        return stored
+    version = ModelVersion(
+        name=folder.name,
+        archive=registry.pack(folder),
+        metrics=_read_json(folder / METRICS),
+        report=_read_json(folder / REPORT),
+    )
+    version.full_clean()
+    version.save()
+    return version
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def model_version_unpack(*, models_dir: Path, version: str) -> bool:
+    """Make `version` present in this host's folder, from the database; False if it is nowhere."""
+    if (models_dir / version / SERVED_MODEL).is_file():
+        return True
+    archive = ModelVersion.objects.filter(name=version).values_list("archive", flat=True).first()
+    if archive is None:
+        return False
+    registry.unpack(bytes(archive), models_dir, version)
+    return True
+
+
+def _local(models_dir: Path, version: str) -> Path:
+    if not model_version_unpack(models_dir=models_dir, version=version):
+        known = sorted(
+            {*registry.versions(models_dir), *ModelVersion.objects.values_list("name", flat=True)}
+        )
+        raise registry.RegistryError(
+            registry.ERROR_UNKNOWN_VERSION.format(version=version, path=models_dir, known=known)
+        )
+    return models_dir / version
 
 
 def model_promote(
@@ -149,12 +205,17 @@ def model_promote(
     report: dict | None = None,
     models_dir: Path | None = None,
 ) -> ModelPromotion:
-    """Serve `version` from the next request on, and record who did it, when and why."""
+    """Serve `version` on every host within seconds, and record who did it, when and why."""
     models_dir = Path(models_dir or settings.MODEL_PATH)
-    previous = registry.serving_version(models_dir)
+    previous = model_serving_version(models_dir)
     if version == previous:
         raise registry.RegistryError(ERROR_ALREADY_SERVING.format(version=version))
+    _local(models_dir, version)
     with transaction.atomic():
+        # Both stored, so that every host can serve the new one and roll back to the old.
+        model_version_store(folder=models_dir / version)
+        if (models_dir / previous / SERVED_MODEL).is_file():
+            model_version_store(folder=models_dir / previous)
         promotion = ModelPromotion(
             version=version,
             previous_version=previous,
@@ -164,7 +225,7 @@ def model_promote(
         )
         promotion.full_clean()
         promotion.save()
-        # Last, inside the transaction: if the switch fails, no promotion is recorded.
+        # Last, inside the transaction: if this host's switch fails, nothing is recorded.
         registry.set_serving(models_dir, version)
     return promotion
 
@@ -174,7 +235,7 @@ def model_rollback(
 ) -> ModelPromotion:
     """Serve an earlier version again: the one named, or the one the serving model replaced."""
     models_dir = Path(models_dir or settings.MODEL_PATH)
-    serving = registry.serving_version(models_dir)
+    serving = model_serving_version(models_dir)
     if version is None:
         last = ModelPromotion.objects.filter(version=serving).first()
         if last is None or not last.previous_version:

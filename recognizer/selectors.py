@@ -106,3 +106,8 @@ def confused_pairs(confusion: list[list[int]], *, limit: int) -> list[dict]:
 def model_promotions() -> QuerySet[ModelPromotion]:
     """Return every promotion and rollback, newest first, with who made it."""
     return ModelPromotion.objects.select_related("promoted_by")
+
+
+def model_serving_version() -> str | None:
+    """Return the version the latest promotion put into service, or None before any."""
+    return ModelPromotion.objects.values_list("version", flat=True).first()

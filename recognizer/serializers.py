@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recognizer.models import Drawing, LabelChange
+from recognizer.params import whole_number
 from recognizer.services import check_image_size
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
@@ -16,7 +17,7 @@ ERROR_DIGIT = "Give a whole number from 0 to 9, as a JSON number or in ASCII dig
 
 
 class DigitField(serializers.IntegerField):
-    """A digit 0-9; refuses non-ASCII numerals (Arabic-Indic, full-width) that int() accepts."""
+    """A digit 0-9 as a JSON number or ASCII digits; "٣", "0_7" and 7.5 are refused."""
 
     default_error_messages = {"invalid": ERROR_DIGIT}
 
@@ -24,7 +25,9 @@ class DigitField(serializers.IntegerField):
         super().__init__(min_value=0, max_value=9, **kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and not data.isascii():
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
+        if whole_number(data) is None:
             self.fail("invalid")
         return super().to_internal_value(data)
 

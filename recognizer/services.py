@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ml.inference import Prediction as ModelPrediction
+from ml.inference import Reading
 from ml.preprocessing import PreprocessingError, preprocess
 from recognizer import access
 from recognizer.models import Drawing, LabelChange, Prediction
@@ -26,6 +27,10 @@ ERROR_IDEMPOTENCY_REUSED = (
     "This Idempotency-Key was already used for a different image: send a new key for a new drawing."
 )
 ERROR_BATCH_ITEM = "Image {index}: {message}"
+ERROR_TOO_MUCH_WORK = (
+    "These images need more than {budget:g} s of work; send fewer or smaller images "
+    "(a 280-1000 px canvas PNG takes a few milliseconds)."
+)
 
 
 class ImageTooBigError(PreprocessingError):
@@ -42,6 +47,10 @@ class FeedbackAlreadyGivenError(ValueError):
 
 class IdempotencyKeyReusedError(ValueError):
     code = "idempotency_key_reused"
+
+
+class TooMuchWorkError(ValueError):
+    code = "too_much_work"
 
 
 class BatchItemError(PreprocessingError):
@@ -82,9 +91,15 @@ def check_image_size(size: int) -> None:
         )
 
 
-def _predict(images: list[bytes]) -> list[ModelPrediction]:
+def _predict(images: list[bytes]) -> list[Reading]:
     inputs = []
+    deadline = time.monotonic() + settings.REQUEST_TIME_BUDGET_S
     for index, image in enumerate(images):
+        if time.monotonic() > deadline:
+            # Stop before the worker is killed mid-request; nothing is stored yet.
+            raise TooMuchWorkError(
+                ERROR_TOO_MUCH_WORK.format(budget=settings.REQUEST_TIME_BUDGET_S)
+            )
         try:
             check_image_size(len(image))
             inputs.append(preprocess(image, max_pixels=settings.MAX_IMAGE_PIXELS))
@@ -95,7 +110,7 @@ def _predict(images: list[bytes]) -> list[ModelPrediction]:
     return get_predictor().predict_inputs(inputs)
 
 
-def image_read(*, image: bytes) -> ModelPrediction:
+def image_read(*, image: bytes) -> Reading:
     """Read the digit in `image` without storing anything (the canvas's live reading)."""
     (reading,) = _predict([image])
     return reading
@@ -165,7 +180,7 @@ def drawing_create_batch(
 
 def _drawing_store(
     image: bytes,
-    result: ModelPrediction,
+    result: Reading,
     *,
     source: str,
     owner: Owner,

@@ -12,12 +12,20 @@ api_patterns = [
     path("readings/", api.ReadingView.as_view(), name="reading"),
     path("stats/", api.StatsView.as_view(), name="stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="recognizer/api_docs.html"
+        ),
+        name="docs",
+    ),
 ]
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("history/", views.history, name="history"),
     path("healthz", api.HealthView.as_view(), name="healthz"),
+    path("livez", api.LivenessView.as_view(), name="livez"),
+    path("favicon.ico", views.favicon),
     path("api/", include((api_patterns, "api"))),
 ]

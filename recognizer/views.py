@@ -1,15 +1,14 @@
-"""Pages: the canvas, the history of drawings, and friendly errors."""
+"""Pages: the canvas and the history of drawings."""
 
 from django.core.paginator import Paginator
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from recognizer import access, selectors
+from recognizer.params import parse_int
 from recognizer.visitors import request_owner
 
-ERROR_NOT_FOUND = "There is nothing at this address."
-ERROR_SERVER = "Something went wrong on our side; it has been logged."
 DIGITS = range(10)
 HISTORY_PAGE_SIZE = 24
 
@@ -26,8 +25,7 @@ def history(request):
     owner = request_owner(request)
     drawings = selectors.drawings_visible_to(owner).defer("image", "model_input")
     wrong = request.GET.get("wrong") == "1"
-    digit = request.GET.get("digit", "")
-    digit = int(digit) if digit.isdigit() and int(digit) < 10 else None
+    digit = parse_int(request.GET.get("digit"), low=0, high=9)
     if wrong:
         drawings = drawings.misclassified()
     if digit is not None:
@@ -46,23 +44,6 @@ def history(request):
     return render(request, "recognizer/history.html", context)
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def not_found(request, exception=None):
-    """Answer 404 as JSON under /api/ and as a page elsewhere."""
-    if _is_api(request):
-        return JsonResponse(
-            {"error": {"code": "not_found", "message": ERROR_NOT_FOUND}}, status=404
-        )
-    return render(request, "404.html", {"message": ERROR_NOT_FOUND}, status=404)
-
-
-def server_error(request):
-    """Answer 500 as JSON under /api/ and as a page elsewhere."""
-    if _is_api(request):
-        return JsonResponse(
-            {"error": {"code": "server_error", "message": ERROR_SERVER}}, status=500
-        )
-    return render(request, "500.html", {"message": ERROR_SERVER}, status=500)
+def favicon(request):
+    """Send /favicon.ico, which browsers and tools ask for by name, to the site's icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -1,16 +1,106 @@
-"""Who is asking: a signed-in user, or an anonymous visitor known by a signed session cookie."""
+"""Who is asking: a signed-in user, or an anonymous visitor known by a signed cookie.
+
+Visitors carry only their id, signed, in their own cookie: no session row per visitor.
+A cookie that identifies someone also makes their writes subject to CSRF, signed in or not.
+"""
 
 import secrets
 
+from django.conf import settings
+from django.core import signing
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication, CSRFCheck
+from rest_framework.exceptions import PermissionDenied
+
 from recognizer.services import Owner
 
-VISITOR_KEY = "visitor"
+ERROR_CSRF = (
+    "This request comes with the site's cookie but without its CSRF token: send the "
+    "csrftoken cookie's value in an X-CSRFToken header, or call without cookies."
+)
+VISITOR_COOKIE = "visitor"
+SALT = "recognizer.visitor"
+# Visitors from before the id had its own cookie: it sat in a signed-cookie session.
+LEGACY_SESSION_SALT = "django.contrib.sessions.backends.signed_cookies"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 def request_owner(request, *, create: bool = False) -> Owner:
     """Return the owner for this request, giving an anonymous visitor an id if `create`."""
-    key = request.session.get(VISITOR_KEY, "")
-    if not key and create and not request.user.is_authenticated:
-        key = secrets.token_hex(16)
-        request.session[VISITOR_KEY] = key
-    return Owner(user=request.user, session_key=key)
+    http = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    if not hasattr(http, "visitor_id"):
+        http.visitor_id = _visitor_from_cookies(http)
+    if not http.visitor_id and create and not request.user.is_authenticated:
+        http.visitor_id = secrets.token_hex(16)
+        http.visitor_is_new = True
+    return Owner(user=request.user, session_key=http.visitor_id)
+
+
+def _visitor_from_cookies(request) -> str:
+    key = request.get_signed_cookie(VISITOR_COOKIE, default="", salt=SALT)
+    if key:
+        return key
+    legacy = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    try:
+        session = signing.loads(legacy, salt=LEGACY_SESSION_SALT) if ":" in legacy else {}
+    except signing.BadSignature:
+        return ""
+    key = session.get("visitor", "") if isinstance(session, dict) else ""
+    request.visitor_is_new = bool(key)  # moved into its own cookie on the way out
+    return key
+
+
+class VisitorCookieMiddleware:
+    """Set the visitor cookie on the response that gave a visitor their id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "visitor_is_new", False):
+            response.set_signed_cookie(
+                VISITOR_COOKIE,
+                request.visitor_id,
+                salt=SALT,
+                max_age=settings.VISITOR_COOKIE_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+
+class VisitorCsrfCheck(BaseAuthentication):
+    """Give anonymous visitors' writes the CSRF check DRF gives signed-in sessions.
+
+    Listed after the session and token classes, so it only sees callers they did not
+    authenticate; scripts without the site's cookies are not affected.
+    """
+
+    def authenticate(self, request):
+        if request.method not in SAFE_METHODS and VISITOR_COOKIE in request.COOKIES:
+            check = CSRFCheck(lambda _request: None)
+            check.process_request(request)
+            if check.process_view(request, None, (), {}):
+                raise PermissionDenied(ERROR_CSRF)
+        return None
+
+
+class VisitorCookieScheme(OpenApiAuthenticationExtension):
+    """Describe the visitor cookie in the OpenAPI schema; it identifies, never authorizes."""
+
+    target_class = VisitorCsrfCheck
+    name = "visitorCookie"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": VISITOR_COOKIE,
+            "description": "Set by the site for anonymous visitors; requests that send it "
+            "must also send the csrftoken cookie's value in X-CSRFToken.",
+        }
+
+    def get_security_requirement(self, auto_schema):
+        return None

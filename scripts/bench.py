@@ -197,6 +197,7 @@ def main(argv=None) -> dict:
         "PORT": str(args.port),
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)),
         "GUNICORN_ACCESS_LOG": "",
+        "TRUSTED_PROXY_COUNT": "1",  # as behind a load balancer: wrk sends X-Forwarded-Proto
         "PREDICT_ANON_RATE": "100000000/min",  # measure the path, not the throttle
         "PREDICT_USER_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
@@ -218,6 +219,11 @@ def main(argv=None) -> dict:
     return figures
 
 
+# Both tables with their indexes and TOAST: what a stored drawing costs on disk.
+STORED_BYTES = (
+    "SELECT pg_total_relation_size('recognizer_drawing')"
+    " + pg_total_relation_size('recognizer_prediction')"
+)
 ENDPOINTS = (("predict", "POST", "/api/predictions/"), ("healthz", "GET", "/healthz"))
 
 
@@ -248,6 +254,7 @@ def measure(args, server: subprocess.Popen, db_url: str) -> dict:
         "created_responses": created,
         "drawing_rows": int(psql(db_url, "SELECT count(*) FROM recognizer_drawing")),
         "prediction_rows": int(psql(db_url, "SELECT count(*) FROM recognizer_prediction")),
+        "stored_bytes": int(psql(db_url, STORED_BYTES)),
     }
 
 
@@ -292,6 +299,8 @@ def report(figures: dict, output: Path) -> None:
         f"Peak RSS per worker: {peaks}",
         f"201 responses: {figures['created_responses']}; drawing rows: {figures['drawing_rows']}; "
         f"prediction rows: {figures['prediction_rows']} -> {'equal' if rows_ok else 'MISMATCH'}",
+        f"Stored per drawing (both tables, indexes, TOAST): "
+        f"{figures['stored_bytes'] / max(figures['drawing_rows'], 1):,.0f} bytes",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -63,13 +63,12 @@ def digit_png():
 
 
 def set_visitor(client, key: str) -> None:
-    """Make the test client an anonymous visitor with this id (signed-cookie session)."""
-    from django.conf import settings
+    """Make the test client an anonymous visitor with this id (their signed cookie)."""
+    from django.core import signing
 
-    session = client.session
-    session["visitor"] = key
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    from recognizer.visitors import SALT, VISITOR_COOKIE
+
+    client.cookies[VISITOR_COOKIE] = signing.get_cookie_signer(salt=VISITOR_COOKIE + SALT).sign(key)
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +107,30 @@ def page(browser, live_server):
             break
         page.wait_for_timeout(50)
     context.close()
+
+
+def served_shipped_model(folder) -> str:
+    """Make `folder` a folder of versions serving a copy of the shipped model; return its name."""
+    import shutil
+    from pathlib import Path
+
+    from ml import registry
+    from ml.inference import CURRENT
+
+    shipped_root = Path(ROOT) / "models"
+    shipped = registry.serving_version(shipped_root)
+    shutil.copytree(shipped_root / shipped, Path(folder) / shipped)
+    (Path(folder) / CURRENT).write_text(shipped + "\n")
+    return shipped
+
+
+@pytest.fixture
+def models_dir(tmp_path, settings):
+    """A folder of versions holding the shipped model, served; the site predicts with it."""
+    root = tmp_path / "models"
+    served_shipped_model(root)
+    settings.MODEL_PATH = root
+    return root
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ def test_dockerfile_installs_the_web_requirements_without_tensorflow():
     lines = (ROOT / "requirements.txt").read_text().lower().splitlines()
     names = {re.split(r"[=<>\[ ]", line)[0] for line in lines if line and line[0].isalpha()}
     assert "ai-edge-litert" in names and not any("tensorflow" in name for name in names)
-    assert "requirements-ml" not in docker and "requirements-dev" not in docker
+    # TensorFlow only in a worker image built with --build-arg REQUIREMENTS=requirements-ml.txt.
+    assert re.search(r"^ARG REQUIREMENTS=requirements.txt$", docker, re.M)
+    assert "requirements-dev" not in docker
 
 
 def test_dockerfile_is_slim_non_root_and_health_checked():
@@ -48,3 +50,27 @@ def test_procfile_migrates_on_release_and_serves_with_gunicorn():
     assert procfile["web"].startswith("gunicorn mnistsite.wsgi")
     config = (ROOT / "gunicorn.conf.py").read_text()
     assert "WEB_CONCURRENCY" in config and "PORT" in config
+
+
+def test_container_runs_the_release_step_before_serving():
+    entrypoint = re.search(r"^ENTRYPOINT (\[.*\])$", _dockerfile(), re.M).group(1)
+    (script,) = eval(entrypoint)
+    text = (ROOT / script).read_text()
+    assert _procfile()["release"] in text and text.rstrip().endswith('exec "$@"')
+    assert (ROOT / script).stat().st_mode & 0o111  # executable, as COPY keeps it
+
+
+def test_compose_runs_the_procfile_commands_with_postgres_and_redis():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services, procfile = compose["services"], _procfile()
+    assert " ".join(services["web"]["command"]) == procfile["web"]
+    assert " ".join(services["worker"]["command"]) == procfile["worker"]
+    assert services["db"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    for name in ("web", "worker"):
+        env = services[name]["environment"]
+        assert "@db:5432/" in env["DATABASE_URL"] and env["REDIS_URL"].startswith("redis://redis:")
+    assert services["worker"]["build"]["args"]["REQUIREMENTS"] == "requirements-ml.txt"
+    assert "8000:8000" in services["web"]["ports"]

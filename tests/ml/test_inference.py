@@ -1,11 +1,14 @@
+import io
 import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from ml.evaluate import served_probabilities
 from ml.inference import Predictor, get_predictor, resolve_model_dir
+from ml.measure import served_probabilities
 from ml.preprocessing import preprocess_images
+from ml.synth import render_canvas
 from tests.conftest import canvas_png
 
 SHIPPED = resolve_model_dir("models")
@@ -38,6 +41,19 @@ def test_shipped_model_reads_canvas_pngs(predictor, mnist_test):
     assert len(first.probabilities) == 10 and sum(first.probabilities) == pytest.approx(1, abs=1e-5)
     assert first.confidence == max(first.probabilities)
     assert first.model_input.pixels.shape == (28, 28)
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("PNG", "RGBA"), ("JPEG", "RGB"), ("GIF", "P")])
+def test_shipped_model_reads_large_drawings_after_reduction(predictor, mnist_test, fmt, mode):
+    # 2048 px drawings are shrunk before preprocessing; they must read as well as 280 px ones.
+    rng = np.random.default_rng(7)
+    digits = []
+    for i in range(12):
+        png = render_canvas(mnist_test.images[i], rng, "dark_on_light", size=2048)
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(png)).convert(mode).save(buffer, format=fmt)
+        digits.append(predictor.predict(buffer.getvalue()).digit)
+    assert digits == [int(label) for label in mnist_test.labels[:12]]
 
 
 @pytest.mark.slow

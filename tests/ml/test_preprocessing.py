@@ -156,3 +156,16 @@ def test_model_input_png_is_what_the_model_saw(mnist_test):
     assert np.array_equal(np.asarray(image), pp.to_uint8(model_input.pixels))
     assert Image.open(io.BytesIO(model_input.to_png(scale=10))).size == (280, 280)
     assert len(model_input.to_bytes()) == 784
+
+
+def test_preprocess_refuses_more_than_four_megapixels_from_the_header():
+    huge = encode(Image.new("L", (4096, 4096), 255))
+    with pytest.raises(pp.ImageTooLargeError, match="4096x4096 pixels; the limit is 4194304"):
+        pp.preprocess(huge)
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("PNG", "RGBA"), ("JPEG", "RGB"), ("GIF", "P")])
+def test_large_drawings_are_reduced_before_float_work(mnist_test, fmt, mode):
+    png = render_canvas(mnist_test.images[3], np.random.default_rng(3), "dark_on_light", size=2048)
+    big = encode(Image.open(io.BytesIO(png)).convert(mode), fmt)
+    assert max(pp.decode_image(big).size) < 2 * pp.WORK_SIDE

@@ -5,6 +5,7 @@ import pytest
 
 from ml import train
 from ml.inference import Predictor
+from ml.training import WORK_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -41,10 +42,10 @@ def test_train_quick_writes_a_complete_served_artifact(tmp_path):
 
 def test_train_quick_resumes_from_its_checkpoint(tmp_path):
     train.main(["--quick", "--output", str(tmp_path)])
-    history = (tmp_path / train.WORK_DIR / "history.csv").read_text().splitlines()
+    history = (tmp_path / WORK_DIR / "history.csv").read_text().splitlines()
     folder = train.main(["--quick", "--output", str(tmp_path), "--report-only", "--resume"])
     assert (folder / "metrics.json").is_file()
-    assert (tmp_path / train.WORK_DIR / "history.csv").read_text().splitlines() == history
+    assert (tmp_path / WORK_DIR / "history.csv").read_text().splitlines() == history
 
 
 def test_train_quick_reads_a_kaggle_csv(tmp_path, mnist_test):

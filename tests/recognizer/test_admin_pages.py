@@ -5,7 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from recognizer.models import LabelChange
-from tests.browser import axe_violations, wait_until
+from tests.browser import SCREENSHOTS, axe_violations, wait_until
 from tests.factories import DrawingFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,6 +85,9 @@ def test_review_pages_have_no_accessibility_violations(browser, live_server, que
     for path in ("/admin/recognizer/drawing/", "/admin/recognizer/drawing/dashboard/"):
         page.goto(path)
         assert axe_violations(page) == [], path
+    if scheme == "light":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
     page.context.close()
 
 

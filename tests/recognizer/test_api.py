@@ -489,3 +489,62 @@ def test_bad_idempotency_key_is_400(api_client, key):
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("Idempotency-Key:")
     assert Drawing.objects.count() == 0
+
+
+def test_batch_counts_each_image_against_the_rate(api_client, monkeypatch):
+    from django.core.cache import cache
+
+    from recognizer.api import PredictAnonThrottle
+
+    monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "5/min"})
+    cache.clear()
+    images = [data_url(stroke_png(n)) for n in range(4)]
+    assert api_client.post(f"{PREDICT}batch/", {"images": images}, format="json").status_code == 201
+    response = api_client.post(f"{PREDICT}batch/", {"images": images}, format="json")
+    assert_error(response, 429, "throttled")
+    assert api_client.post(PREDICT, {"image": images[0]}, format="json").status_code == 201
+    assert Drawing.objects.count() == 5
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_throttle(api_client, monkeypatch):
+    from django.core.cache import cache
+
+    from recognizer.api import PredictAnonThrottle
+
+    monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "20/min"})
+    cache.clear()
+    payload = {"image": data_url(stroke_png())}
+    codes = [
+        api_client.post(
+            PREDICT, payload, format="json", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        ).status_code
+        for n in range(90)
+    ]
+    assert codes.count(201) == 20 and codes.count(429) == 70
+    assert Drawing.objects.count() == 20
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(api_client, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.settings import api_settings
+
+    from recognizer.api import PredictAnonThrottle
+
+    monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "1/min"})
+    monkeypatch.setattr(api_settings, "NUM_PROXIES", 1)
+    cache.clear()
+    payload = {"image": data_url(stroke_png())}
+    codes = [
+        api_client.post(PREDICT, payload, format="json", HTTP_X_FORWARDED_FOR=client).status_code
+        for client in ("1.1.1.1, 203.0.113.1", "1.1.1.1, 203.0.113.2", "203.0.113.2")
+    ]
+    # The proxy appends the address it saw; what the client wrote before it is its own.
+    assert codes == [201, 201, 429]
+
+
+def test_batch_past_its_time_budget_stops_and_stores_nothing(api_client, settings):
+    settings.REQUEST_TIME_BUDGET_S = -1  # already spent when the first image is reached
+    images = [data_url(stroke_png(n)) for n in range(3)]
+    response = api_client.post(f"{PREDICT}batch/", {"images": images}, format="json")
+    assert_error(response, 413, "too_much_work", "send fewer or smaller images")
+    assert not Drawing.objects.exists()

@@ -134,3 +134,50 @@ def test_batch_of_non_lists_and_huge_lists_is_400(api_client):
         response = api_client.post(f"{PREDICT}batch/", {"images": images}, format="json")
         assert_json_error(response, 400)
     assert not Drawing.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "0_7", "9" * 5000])
+def test_history_page_ignores_odd_numbers(client, value):
+    DrawingFactory()
+    for name in ("digit", "page"):
+        assert client.get("/history/", {name: value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "0_7", "9" * 5000])
+def test_input_scale_ignores_odd_numbers(staff_client, value):
+    drawing = DrawingFactory()
+    response = staff_client.get(f"{PREDICT}{drawing.pk}/input/", {"scale": value})
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+
+@pytest.mark.parametrize("value", ["²", "0_7", "٣", "7.5", True])
+def test_label_refuses_what_int_would_read(api_client, value):
+    response = api_client.post(
+        PREDICT, {"image": data_url(stroke_png()), "label": value}, format="json"
+    )
+    assert assert_json_error(response, 400)["code"] == "invalid"
+    assert not Drawing.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["²", "0_7"])
+def test_digit_filter_refuses_what_int_would_read(staff_client, value):
+    assert_json_error(staff_client.get(PREDICT, {"digit": value}), 400)
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/html", "text/html,application/xhtml+xml", "image/png", "x/y;;q=="]
+)
+@pytest.mark.parametrize("path", ["/api/", PREDICT, "/api/stats/", PREDICT + "{pk}/"])
+def test_any_accept_header_gets_json(staff_client, accept, path):
+    drawing = DrawingFactory()
+    response = staff_client.get(path.format(pk=drawing.pk), HTTP_ACCEPT=accept)
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+
+
+def test_wrong_host_under_api_is_json(api_client, settings):
+    settings.ALLOWED_HOSTS = ["digits.example.com"]
+    response = api_client.get("/api/stats/", HTTP_HOST="evil.example.net")
+    assert assert_json_error(response, 400)["code"] == "bad_request"
+    page = api_client.get("/history/", HTTP_HOST="evil.example.net")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")

@@ -54,3 +54,22 @@ def test_retrain_refuses_a_folder_that_is_not_a_registry(tmp_path, settings):
     settings.MODEL_PATH = tmp_path
     with pytest.raises(CommandError, match="not a folder of model versions"):
         call_command("retrain", "--quick")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_retrain_wait_runs_the_job_when_no_worker_takes_it(tmp_path, settings, monkeypatch):
+    from io import StringIO
+
+    from recognizer.management.commands import retrain
+    from recognizer.models import RetrainJob
+    from tests.conftest import served_shipped_model
+
+    shipped = served_shipped_model(tmp_path)
+    settings.MODEL_PATH = tmp_path
+    monkeypatch.setattr(retrain, "WORKER_GRACE_SECONDS", 1)
+    out = StringIO()
+    call_command("retrain", "--quick", "--wait", "--no-promote", stdout=out)
+    job = RetrainJob.objects.get()
+    assert job.status == "succeeded" and not job.active
+    assert out.getvalue().startswith(f"candidate {job.candidate}, serving {shipped}")

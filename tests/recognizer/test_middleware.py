@@ -1,4 +1,9 @@
+import io
+import json
+
 import pytest
+from django.core.exceptions import RequestDataTooBig
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,3 +25,64 @@ def test_other_paths_still_refuse_unknown_hosts_and_redirect_to_https(client, pr
     assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400
     response = client.get("/api/stats/", HTTP_HOST="digits.example.com")
     assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+class CountingBody(io.RawIOBase):
+    """A request body that says how much of it the server read."""
+
+    def __init__(self, size: int):
+        self.size, self.read_bytes = size, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = min(len(buffer), self.size - self.read_bytes)
+        buffer[:count] = b"0" * count
+        self.read_bytes += count
+        return count
+
+
+def call_wsgi(path: str, content_type: str, size: int) -> tuple[str, dict, CountingBody]:
+    """Send a body of `size` bytes through the real WSGI application, as gunicorn would."""
+    from django.core.wsgi import get_wsgi_application
+
+    body = CountingBody(size)
+    environ = RequestFactory().post(path, content_type=content_type).environ
+    environ.update({"CONTENT_LENGTH": str(size), "wsgi.input": body})
+    answer = {}
+    chunks = get_wsgi_application()(environ, lambda status, headers: answer.update(status=status))
+    return answer["status"], json.loads(b"".join(chunks)), body
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data; boundary=xyz", "application/json", "application/octet-stream"],
+)
+def test_body_over_the_limit_is_413_before_it_is_read(content_type):
+    status, body, stream = call_wsgi("/api/predictions/", content_type, 300 * 1024 * 1024)
+    assert status.startswith("413") and body["error"]["code"] == "request_too_big"
+    assert stream.read_bytes < 1024 * 1024
+
+
+def test_body_over_the_limit_is_refused_on_pages_too():
+    status, _, stream = call_wsgi("/admin/login/", "multipart/form-data; boundary=x", 10**9)
+    assert status.startswith("413") and stream.read_bytes == 0
+
+
+def test_multipart_file_without_a_true_length_stops_at_the_limit(settings):
+    from recognizer.uploads import SizeLimitUploadHandler
+
+    settings.MAX_REQUEST_BYTES = 1000
+    handler = SizeLimitUploadHandler()
+    assert handler.receive_data_chunk(b"x" * 1000, 0) == b"x" * 1000
+    with pytest.raises(RequestDataTooBig):
+        handler.receive_data_chunk(b"x", 1000)
+
+
+def test_forwarded_proto_from_the_caller_is_not_trusted(client, production_hosts):
+    # Without a trusted proxy in front, anyone can send X-Forwarded-Proto: https.
+    response = client.get(
+        "/api/stats/", HTTP_HOST="digits.example.com", HTTP_X_FORWARDED_PROTO="https"
+    )
+    assert response.status_code == 301

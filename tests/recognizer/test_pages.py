@@ -237,3 +237,11 @@ def test_pages_load_only_the_sites_own_assets(page, live_server):
     open_canvas(page)
     page.goto("/history/")
     assert requests and all(url.startswith(live_server.url) for url in requests), requests
+
+
+def test_api_docs_render_without_breaking_the_content_policy(page):
+    violations = []
+    page.on("console", lambda message: violations.append(message.text))
+    page.goto("/api/docs/")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=15_000)
+    assert not [text for text in violations if "Content Security Policy" in text], violations

@@ -28,16 +28,6 @@ def weak_model(tmp_path_factory):
     return train.main(["--quick", "--output", str(tmp_path_factory.mktemp("weak"))])
 
 
-@pytest.fixture
-def models_dir(tmp_path, settings):
-    """A folder of versions holding the shipped model, served; the site predicts with it."""
-    root = tmp_path / "models"
-    shutil.copytree(SHIPPED, root / SHIPPED.name)
-    (root / CURRENT).write_text(SHIPPED.name)
-    settings.MODEL_PATH = root
-    return root
-
-
 def serve(models_dir, folder) -> str:
     shutil.copytree(folder, models_dir / folder.name)
     (models_dir / CURRENT).write_text(folder.name)

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.staticfiles import finders
 
 from tests.conftest import set_visitor
 from tests.factories import DrawingFactory
@@ -67,3 +68,9 @@ def test_security_headers_are_sent(client):
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+    assert finders.find("img/favicon.svg")  # a file the site serves (after collectstatic)

@@ -1,12 +1,18 @@
 """manage.py retrain: MNIST plus labelled real drawings -> a new version, promoted if better."""
 
+import time
+
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
+from recognizer import jobs
 from recognizer.access import PROMOTE, user_named
-from recognizer.retraining import RetrainOptions, model_retrain
+from recognizer.models import RetrainJob
+from recognizer.retraining import RetrainOptions
 
 NOT_ASKED = "{version} passes the promotion rule but was not promoted (--no-promote)"
+WORKER_GRACE_SECONDS = 10  # --wait runs the job here if no worker has taken it by then
 
 
 class Command(BaseCommand):
@@ -32,33 +38,66 @@ class Command(BaseCommand):
         parser.add_argument("--quick", action="store_true", help="smoke test: tiny data, 1 epoch")
         parser.add_argument("--no-promote", action="store_true", help="report only")
         parser.add_argument("--by", metavar="USERNAME", help="record this user as promoter")
+        where = parser.add_mutually_exclusive_group()
+        where.add_argument("--enqueue", action="store_true", help="queue it for a worker, return")
+        where.add_argument(
+            "--wait",
+            action="store_true",
+            help="queue it for a worker and wait (run it here if no worker takes it)",
+        )
 
     def handle(self, *args, **opts):
         if not 0 <= opts["holdout"] < 1:
             raise CommandError("--holdout is a share between 0 and 1, e.g. 0.2.")
-        fields = RetrainOptions.__dataclass_fields__
-        options = RetrainOptions(**{k: v for k, v in opts.items() if k in fields})
-        by = user_named(opts["by"], perm=PROMOTE)
+        options = RetrainOptions.from_mapping(opts)
         try:
-            result = model_retrain(options=options, by=by, promote=not opts["no_promote"])
+            job = jobs.retrain_job_start(
+                options=options,
+                by=user_named(opts["by"], perm=PROMOTE),
+                promote=not opts["no_promote"],
+                enqueue=opts["enqueue"] or opts["wait"],
+            )
+        except jobs.RetrainRunningError as error:
+            raise CommandError(str(error)) from error
+        if opts["enqueue"]:
+            self.stdout.write(f"queued retrain #{job.pk}")
+            return
+        try:
+            if opts["wait"]:
+                self._wait(job)
+            else:
+                jobs.retrain_job_run(job_id=job.pk)
         except RegistryError as error:
             raise CommandError(str(error)) from error
-        self._report(result)
+        job.refresh_from_db()
+        if job.status != RetrainJob.Status.SUCCEEDED:
+            raise CommandError(f"retrain #{job.pk} failed: {job.message}")
+        self._report(job)
 
-    def _report(self, result):
-        c = result.comparison
+    def _wait(self, job: RetrainJob) -> None:
+        waited = 0.0
+        while job.active:
+            if job.status == RetrainJob.Status.QUEUED and waited >= WORKER_GRACE_SECONDS:
+                # No worker took it: process the queue here, exactly as a worker would.
+                call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+            time.sleep(1)
+            waited += 1
+            job.refresh_from_db()
+
+    def _report(self, job: RetrainJob):
+        r = job.report
         real = "no held-out drawings"
-        if c.real_count:
-            real = f"{c.real_current:.2%} -> {c.real_new:.2%} ({c.real_count} drawings)"
-        self.stdout.write(f"candidate {c.new_version}, serving {c.current_version}")
-        self.stdout.write(f"  trained with {result.trained_on} real drawings")
+        if r["real_count"]:
+            real = f"{r['real_current']:.2%} -> {r['real_new']:.2%} ({r['real_count']} drawings)"
+        self.stdout.write(f"candidate {r['new_version']}, serving {r['current_version']}")
+        self.stdout.write(f"  trained with {r['trained_on']} real drawings")
         self.stdout.write(
-            f"  MNIST test: {c.mnist_current:.2%} -> {c.mnist_new:.2%} ({c.mnist_count})"
+            f"  MNIST test: {r['mnist_current']:.2%} -> {r['mnist_new']:.2%} ({r['mnist_count']})"
         )
         self.stdout.write(f"  held-out real drawings: {real}")
-        if result.promoted:
-            self.stdout.write(self.style.SUCCESS(f"{result.reason}; now serving {c.new_version}"))
-        elif result.approved:
-            self.stdout.write(self.style.WARNING(NOT_ASKED.format(version=c.new_version)))
+        if r["promoted"]:
+            self.stdout.write(self.style.SUCCESS(f"{job.message}; now serving {r['new_version']}"))
+        elif r["approved"]:
+            self.stdout.write(self.style.WARNING(NOT_ASKED.format(version=r["new_version"])))
         else:
-            self.stdout.write(self.style.WARNING(result.reason))
+            self.stdout.write(self.style.WARNING(job.message))

@@ -1,0 +1,138 @@
+"""The training side of the admin: retrain jobs (start, watch), promotions, rollback.
+
+Every write goes through `recognizer.jobs` and `recognizer.retraining`, which check the
+`recognizer.promote_model` permission themselves.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+
+from ml.registry import RegistryError
+from recognizer import access, jobs, retraining
+from recognizer.models import ModelPromotion, RetrainJob
+from recognizer.params import parse_int
+
+MAX_EPOCHS = 50
+STARTED = "Retrain #{id} is queued; a worker picks it up within seconds."
+PROMOTED = "Now serving {version} on every host (was {previous})."
+
+
+def _post_only(request) -> None:
+    if request.method != "POST":
+        raise PermissionDenied("Use the buttons on the page.")
+    access.require(request.user, access.PROMOTE)
+
+
+@admin.register(RetrainJob)
+class RetrainJobAdmin(admin.ModelAdmin):
+    """Retrain runs: queued, running (with progress) and finished (with the comparison)."""
+
+    list_display = ["__str__", "progress", "candidate", "started_by", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in RetrainJob._meta.fields if f.name != "active"]
+    change_form_template = "admin/recognizer/retrainjob/change_form.html"
+
+    @admin.display(description="Progress")
+    def progress(self, job: RetrainJob) -> str:
+        if job.status == RetrainJob.Status.RUNNING and job.epochs:
+            return f"epoch {job.epoch}/{job.epochs}"
+        return job.get_status_display()
+
+    def has_view_permission(self, request, obj=None):
+        return access.can(request.user, access.VIEW_RETRAINS) or access.can(
+            request.user, access.PROMOTE
+        )
+
+    def has_add_permission(self, request):
+        return False  # started with the dashboard's button or `manage.py retrain`
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("start/", view(self.start_view), name="recognizer_retrainjob_start"),
+            path(
+                "<int:pk>/promote/", view(self.promote_view), name="recognizer_retrainjob_promote"
+            ),
+            path("rollback/", view(self.rollback_view), name="recognizer_retrainjob_rollback"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = get_object_or_404(RetrainJob, pk=object_id)
+        extra = {
+            "job": job,
+            "can_promote": access.can(request.user, access.PROMOTE),
+            "serving": retraining.model_serving_version_or_none(),
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def start_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        _post_only(request)
+        epochs = parse_int(request.POST.get("epochs"), low=1, high=MAX_EPOCHS) or 2
+        options = retraining.RetrainOptions(epochs=epochs, quick=request.POST.get("quick") == "on")
+        try:
+            job = jobs.retrain_job_start(options=options, by=request.user)
+        except jobs.RetrainRunningError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:recognizer_drawing_dashboard"))
+        self.message_user(request, STARTED.format(id=job.pk), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_change", args=[job.pk]))
+
+    def promote_view(self, request, pk):
+        _post_only(request)
+        job = get_object_or_404(RetrainJob, pk=pk, status=RetrainJob.Status.SUCCEEDED)
+        try:
+            promotion = retraining.model_promote(
+                version=job.candidate,
+                by=request.user,
+                action=ModelPromotion.Action.RETRAIN,
+                report={**job.report, "job": job.pk},
+            )
+        except RegistryError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, PROMOTED.format(**_names(promotion)), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_change", args=[job.pk]))
+
+    def rollback_view(self, request):
+        _post_only(request)
+        try:
+            promotion = retraining.model_rollback(by=request.user)
+        except RegistryError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, PROMOTED.format(**_names(promotion)), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:recognizer_drawing_dashboard"))
+
+
+def _names(promotion: ModelPromotion) -> dict:
+    return {"version": promotion.version, "previous": promotion.previous_version}
+
+
+@admin.register(ModelPromotion)
+class ModelPromotionAdmin(admin.ModelAdmin):
+    """Which model served when, who promoted it and on what evidence. Read-only."""
+
+    list_display = ["version", "previous_version", "action", "promoted_by", "promoted_at"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in ModelPromotion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # promotions happen through retraining, `promote` and rollback
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
