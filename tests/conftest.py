@@ -3,9 +3,12 @@
 import functools
 import os
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
+from django.core.signals import request_finished, request_started
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -87,6 +90,55 @@ def browser():
         yield browser
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class LiveRequests:
+    """Count the requests the live server's threads are handling."""
+
+    QUIET_S = 0.4  # a page's keepalive store, sent as its context closes, arrives within this
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active = 0
+        self.changed = time.monotonic()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.active += 1
+            self.changed = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.active -= 1
+            self.changed = time.monotonic()
+
+    def wait_until_quiet(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.active <= 0 and time.monotonic() - self.changed >= self.QUIET_S:
+                    return
+            time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet_before_flush(request):
+    """Let the live server finish every request before the database is flushed.
+
+    A page stores its last drawing with a keepalive fetch when it closes; a flush that
+    truncates the tables while that insert runs deadlocks on PostgreSQL.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so flushed after this waits
+    requests = LiveRequests()
+    request_started.connect(requests.started, dispatch_uid="live-requests-started")
+    request_finished.connect(requests.finished, dispatch_uid="live-requests-finished")
+    yield
+    requests.wait_until_quiet()
+    request_started.disconnect(dispatch_uid="live-requests-started")
+    request_finished.disconnect(dispatch_uid="live-requests-finished")
 
 
 @pytest.fixture
