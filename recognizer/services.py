@@ -291,6 +291,17 @@ def roles_sync(*, using: str = "default") -> None:
             )
 
 
+def user_create(*, username: str) -> AbstractBaseUser:
+    """Create an account that cannot sign in until someone sets its password."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(username=username)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
 def user_grant_role(*, user: AbstractBaseUser, role: str) -> None:
     """Make `user` a reviewer or an auditor: a member of the role's group, in the admin."""
     from django.contrib.auth.models import Group

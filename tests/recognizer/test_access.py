@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
@@ -61,6 +62,15 @@ def test_grant_role_puts_the_user_in_the_group(reviewer, auditor):
     assert not access.can(auditor, access.RELABEL) and not access.can(auditor, access.EXCLUDE)
     with pytest.raises(CommandError, match="no user called"):
         call_command("grant_role", "nobody", "reviewer")
+
+
+def test_grant_role_create_makes_an_account_that_needs_a_password(db):
+    call_command("grant_role", "alice", "reviewer", "--create")
+    alice = get_user_model().objects.get(username="alice")
+    assert access.can(alice, access.RELABEL) and alice.is_staff
+    assert not alice.has_usable_password()
+    call_command("grant_role", "alice", "auditor", "--create")  # an existing account is kept
+    assert get_user_model().objects.filter(username="alice").count() == 1
 
 
 def test_staff_without_permissions_cannot_relabel_and_sees_only_their_own(bare_staff):

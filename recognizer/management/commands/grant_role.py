@@ -14,11 +14,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("role", choices=sorted(ROLES))
+        parser.add_argument(
+            "--create",
+            action="store_true",
+            help="create the account if there is none (with no password: see changepassword)",
+        )
 
-    def handle(self, *args, username, role, **options):
+    def handle(self, *args, username, role, create, **options):
+        User = get_user_model()
         try:
-            user = get_user_model().objects.get_by_natural_key(username)
-        except get_user_model().DoesNotExist:
-            raise CommandError(access.ERROR_NO_USER.format(name=username)) from None
+            user = User.objects.get_by_natural_key(username)
+        except User.DoesNotExist:
+            if not create:
+                raise CommandError(access.ERROR_NO_USER.format(name=username)) from None
+            user = services.user_create(username=username)
+            self.stdout.write(
+                f"Created {username}, with no password yet: manage.py changepassword {username}"
+            )
         services.user_grant_role(user=user, role=ROLES[role])
         self.stdout.write(self.style.SUCCESS(f"{username} is now a {role}."))
