@@ -69,7 +69,11 @@ def test_retrain_wait_runs_the_job_when_no_worker_takes_it(tmp_path, settings, m
     settings.MODEL_PATH = tmp_path
     monkeypatch.setattr(retrain, "WORKER_GRACE_SECONDS", 1)
     out = StringIO()
-    call_command("retrain", "--quick", "--wait", "--no-promote", stdout=out)
+    call_command("retrain", "--quick", "--wait", stdout=out)
     job = RetrainJob.objects.get()
     assert job.status == "succeeded" and not job.active
     assert out.getvalue().startswith(f"candidate {job.candidate}, serving {shipped}")
+    # A smoke run is never promoted on its own, even when its small comparison passes.
+    assert not ModelPromotion.objects.exists()
+    if job.report["approved"]:
+        assert "--quick smoke run" in out.getvalue()

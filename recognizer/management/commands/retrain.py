@@ -12,6 +12,10 @@ from recognizer.models import RetrainJob
 from recognizer.retraining import RetrainOptions
 
 NOT_ASKED = "{version} passes the promotion rule but was not promoted (--no-promote)"
+QUICK_NEVER_PROMOTED = (
+    "{version} is a --quick smoke run (600 digits, one epoch, compared on 1,000 test digits): "
+    "never promoted on its own; promote it by hand if you really mean to"
+)
 WORKER_GRACE_SECONDS = 10  # --wait runs the job here if no worker has taken it by then
 
 
@@ -54,7 +58,8 @@ class Command(BaseCommand):
             job = jobs.retrain_job_start(
                 options=options,
                 by=user_named(opts["by"], perm=PROMOTE),
-                promote=not opts["no_promote"],
+                # A smoke run's comparison is too small to trust with what serves.
+                promote=not (opts["no_promote"] or opts["quick"]),
                 enqueue=opts["enqueue"] or opts["wait"],
             )
         except jobs.RetrainRunningError as error:
@@ -97,6 +102,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  held-out real drawings: {real}")
         if r["promoted"]:
             self.stdout.write(self.style.SUCCESS(f"{job.message}; now serving {r['new_version']}"))
+        elif r["approved"] and job.options.get("quick"):
+            self.stdout.write(
+                self.style.WARNING(QUICK_NEVER_PROMOTED.format(version=r["new_version"]))
+            )
         elif r["approved"]:
             self.stdout.write(self.style.WARNING(NOT_ASKED.format(version=r["new_version"])))
         else:
