@@ -47,12 +47,14 @@ def typed_digit(digit: int, rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
-def call(opener, method: str, url: str, body: dict) -> dict:
+def call(opener, jar, method: str, url: str, body: dict) -> dict:
+    """Send JSON as the visitor whose cookies are in `jar`, with their CSRF token."""
+    csrf = next((cookie.value for cookie in jar if cookie.name == "csrftoken"), "")
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
         method=method,
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
     )
     with opener.open(request) as response:
         return json.load(response)
@@ -67,18 +69,19 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)
-    # One cookie jar: one visitor, who may then give feedback on their own drawings.
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
+    # One cookie jar: one visitor, who may then give feedback on their own drawings. The
+    # canvas page gives the jar its CSRF token, which every write with cookies must send.
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{args.url}/").close()
     wrong, versions = [], set()
     for _ in range(args.count):
         digit = int(rng.integers(10))
         png = "data:image/png;base64," + base64.b64encode(typed_digit(digit, rng)).decode()
-        made = call(opener, "POST", f"{args.url}/api/predictions/", {"image": png})
+        made = call(opener, jar, "POST", f"{args.url}/api/predictions/", {"image": png})
         versions.add(made["model_version"])
         if not args.no_feedback:
-            call(opener, "PATCH", made["url"], {"label": digit})
+            call(opener, jar, "PATCH", made["url"], {"label": digit})
         if made["digit"] != digit:
             wrong.append((made["id"], digit, made["digit"], made["confidence"]))
     print(f"posted {args.count} digits to {args.url}, read by {', '.join(sorted(versions))}")
