@@ -24,8 +24,10 @@ class BodySizeLimitMiddleware:
         size = int(length) if length.isascii() and length.isdecimal() else 0
         if size > settings.MAX_REQUEST_BYTES:
             response = errors.json_error("request_too_big", errors.body_too_big_message(), 413)
-            # The unread body makes the connection unusable for another request.
-            response["Connection"] = "close"
+            if request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+                # The unread body makes the connection unusable: gunicorn closes it on this
+                # header. PEP 3333 servers (the development server) refuse hop-by-hop headers.
+                response["Connection"] = "close"
             return response
         return self.get_response(request)
 

@@ -65,6 +65,20 @@ def test_body_over_the_limit_is_413_before_it_is_read(content_type):
     assert stream.read_bytes < 1024 * 1024
 
 
+def test_body_over_the_limit_is_413_under_the_development_server():
+    # wsgiref (runserver) refuses hop-by-hop headers such as Connection from the application.
+    from wsgiref.handlers import SimpleHandler
+
+    from django.core.wsgi import get_wsgi_application
+
+    environ = RequestFactory().post("/api/predictions/", content_type="application/json").environ
+    environ.update({"CONTENT_LENGTH": str(300 * 1024 * 1024), "SERVER_SOFTWARE": "WSGIServer/0.2"})
+    out, errors = io.BytesIO(), io.StringIO()
+    SimpleHandler(io.BytesIO(b"0" * 1024), out, errors, environ).run(get_wsgi_application())
+    assert out.getvalue().split(b"\r\n", 1)[0].endswith(b" 413 Request Entity Too Large")
+    assert errors.getvalue() == ""
+
+
 def test_body_over_the_limit_is_refused_on_pages_too():
     status, _, stream = call_wsgi("/admin/login/", "multipart/form-data; boundary=x", 10**9)
     assert status.startswith("413") and stream.read_bytes == 0
