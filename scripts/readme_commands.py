@@ -6,7 +6,8 @@ repository that shares its .venv, on a scratch database. The environment is a ne
 no DJANGO_DEBUG and no virtualenv until the README says so. An HTML comment on the line
 before a block says how to run it:
 
-    <!-- readme: background -->   start it, wait until /healthz answers 200, keep it running
+    <!-- readme: background [URL] -->  start it, wait until URL/healthz answers 200 (default
+                                     http://127.0.0.1:8000), keep it running
     <!-- readme: starts 30 -->    each command must still be running after 30 s, or exit 0
     <!-- readme: fails -->        each command must fail (an example of a refused request)
     <!-- readme: skip REASON -->  not run here; the reason is printed
@@ -125,7 +126,7 @@ def session_script(blocks: list[Block]) -> str:
             if block.mode == "skip":
                 parts.append(f"echo {shlex.quote('(not run: ' + block.argument + ') ' + command)}")
             elif block.mode == "background":
-                parts.append(f"__background {shlex.quote(command)} {SITE}")
+                parts.append(f"__background {shlex.quote(command)} {block.argument or SITE}")
             elif block.mode == "fails":
                 parts.append(f"__fails {shlex.quote(command)}")
             elif block.mode == "starts":
@@ -185,13 +186,16 @@ def main() -> int:
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--list", action="store_true", help="print the session script and stop")
     args = parser.parse_args()
-    script = session_script(read_blocks(args.readme.read_text()))
+    blocks = read_blocks(args.readme.read_text())
+    script = session_script(blocks)
     if args.list:
         print(script)
         return 0
-    if not port_is_free(8000):
-        print("readme_commands: something already listens on 127.0.0.1:8000; stop it first.")
-        return 2
+    sites = {b.argument or SITE for b in blocks if b.mode == "background"}
+    for port in sorted(urlsplit(site).port for site in sites):
+        if not port_is_free(port):
+            print(f"readme_commands: something already listens on 127.0.0.1:{port}; stop it first.")
+            return 2
     url = os.environ.get("DATABASE_URL")
     with tempfile.TemporaryDirectory(prefix="readme-") as scratch:
         scratch_copy(Path(scratch))
