@@ -34,6 +34,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.renderers import JSONRenderer  # noqa: E402
+from rest_framework.request import Request  # noqa: E402
 from rest_framework.test import APIRequestFactory  # noqa: E402
 
 from ml.preprocessing import decode_image, preprocess  # noqa: E402
@@ -91,8 +92,6 @@ def _store(pair) -> object:
 
 
 def _response(drawing, request) -> bytes:
-    from rest_framework.request import Request
-
     data = DrawingSerializer([drawing], many=True, context={"request": Request(request)}).data
     return JSONRenderer().render(data)
 

@@ -148,17 +148,8 @@ def page(browser, live_server):
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    pending = set()
-    page.on("request", lambda request: pending.add(request))
-    page.on("requestfinished", lambda request: pending.discard(request))
-    page.on("requestfailed", lambda request: pending.discard(request))
     yield page
-    # Let the live server finish what the page asked of it before the database is flushed.
-    for _ in range(100):
-        if not pending:
-            break
-        page.wait_for_timeout(50)
-    context.close()
+    context.close()  # _live_server_quiet_before_flush waits for what the page still sends
 
 
 def served_shipped_model(folder) -> str:
