@@ -25,7 +25,18 @@ def convert(model: keras.Model) -> bytes:
     return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
-def write(model, *, output: Path, arch: str, test, raw_test: data.Digits, history, info) -> Path:
+def write(
+    model,
+    *,
+    output: Path,
+    arch: str,
+    test,
+    raw_test: data.Digits,
+    validation: data.Digits,
+    val_negatives: np.ndarray,
+    history,
+    info,
+) -> Path:
     """Write the artifact for `model` under `output` and return its folder."""
     flatbuffer = convert(model)
     today = dt.datetime.now(dt.UTC)
@@ -43,11 +54,13 @@ def write(model, *, output: Path, arch: str, test, raw_test: data.Digits, histor
     agreement = float((served.argmax(1) == keras_probs.argmax(1)).mean())
     if agreement < MIN_AGREEMENT:
         raise RuntimeError(ERROR_DISAGREE.format(agreement=agreement))
-    predicted = served.argmax(1)
+    predicted = measure.digit_of(served)
     confusion = np.zeros((10, 10), dtype=int)
     np.add.at(confusion, (y_test, predicted), 1)
     loss = float(keras.losses.sparse_categorical_crossentropy(y_test, keras_probs).numpy().mean())
     canvas = measure.canvas_accuracy(predictor, raw_test)
+    calibration = measure.calibrate(predictor, validation, val_negatives)
+    uncertain = measure.uncertainty_report(predictor, calibration, raw_test)
     metrics = {
         "version": version,
         "arch": arch,
@@ -58,6 +71,8 @@ def write(model, *, output: Path, arch: str, test, raw_test: data.Digits, histor
         "confusion_matrix": confusion.tolist(),
         "canvas_accuracy": canvas.accuracy,
         "canvas_accuracy_by_encoding": canvas.by_encoding,
+        "uncertainty": calibration.to_metrics(),
+        **{key: value for key, value in uncertain.items() if key != "canvas_accuracy"},
         "served_agreement": agreement,
         "served_max_probability_diff": float(np.abs(served - keras_probs).max()),
         "params": int(model.count_params()),

@@ -22,6 +22,8 @@ COLUMNS = {
     "arch": "Architecture",
     "test_accuracy": "Test accuracy",
     "test_loss": "Test loss",
+    "digits_flagged": 'Digits flagged "not sure"',
+    "negatives_flagged": "Non-digits flagged",
     "params": "Parameters",
     "epochs": "Epochs",
     "training_seconds": "Training time (s)",
@@ -57,13 +59,15 @@ def markdown(rows: list[dict]) -> str:
     """Render the rows as a Markdown table."""
     lines = ["| " + " | ".join(COLUMNS.values()) + " |", "|" + "---|" * len(COLUMNS)]
     for row in rows:
-        cells = [_cell(key, row[key]) for key in COLUMNS]
+        cells = [_cell(key, row.get(key)) for key in COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _cell(key: str, value) -> str:
-    if key == "test_accuracy":
+    if value is None:
+        return "–"
+    if key in ("test_accuracy", "digits_flagged", "negatives_flagged"):
         return f"{value:.2%}"
     if key == "test_loss":
         return f"{value:.4f}"

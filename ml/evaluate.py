@@ -13,7 +13,12 @@ from pathlib import Path
 from ml import data
 from ml.cli import progress, run
 from ml.inference import Predictor, resolve_model_dir
-from ml.measure import canvas_accuracy, served_probabilities
+from ml.measure import (
+    canvas_accuracy,
+    digit_of,
+    served_probabilities,
+    uncertainty_report,
+)
 from ml.preprocessing import preprocess_images
 
 DEFAULT_MODEL_PATH = Path(os.environ.get("MODEL_PATH", "models"))
@@ -38,7 +43,7 @@ def main(argv=None) -> None:
         digits = data.Digits(digits.images[: args.limit], digits.labels[: args.limit])
     predictor = Predictor(resolve_model_dir(args.model))
     probs = served_probabilities(predictor, preprocess_images(digits.images))
-    accuracy = float((probs.argmax(axis=1) == digits.labels).mean())
+    accuracy = float((digit_of(probs) == digits.labels).mean())
     source = Path(args.data).name if args.data else "MNIST"
     print(f"model {predictor.version} on the {source} {args.split} set")
     print(f"{source} {args.split} accuracy:        {accuracy:.4%} ({len(digits)} digits)")
@@ -48,6 +53,34 @@ def main(argv=None) -> None:
         print(f"  {name:<14} {value:.4%}")
     if canvas.rejected:
         print(f"  rejected as empty/invalid: {canvas.rejected}")
+    report_uncertainty(predictor, digits, args.split)
+
+
+def report_uncertainty(predictor: Predictor, digits: data.Digits, split: str) -> None:
+    """Print how often the site says "not sure", on real digits and on non-digits."""
+    calibration = predictor.calibration
+    report = uncertainty_report(predictor, calibration, digits, progress=progress)
+    print('"not sure" (thresholds from the model\'s metrics, chosen on validation data):')
+    rows = [
+        (f"{split} digits flagged", f"{report['digits_flagged']:.2%} (canvas PNGs)"),
+        ("accuracy on unflagged digits", f"{report['unflagged_accuracy']:.4%}"),
+        (
+            "held-out negatives flagged",
+            f"{report['negatives_flagged']:.2%} ({report['negatives_count']} PNGs, "
+            "own seed, typed letters training never saw)",
+        ),
+        *(
+            (f"  {kind}", f"{share:.2%}")
+            for kind, share in report["negatives_flagged_by_kind"].items()
+        ),
+        (
+            "calibration error (ECE)",
+            f"{report['ece_uncalibrated']:.4f} raw, {report['ece']:.4f} after temperature "
+            f"scaling (T = {calibration.temperature:.2f})",
+        ),
+    ]
+    for name, value in rows:
+        print(f"  {name + ':':<31}{value}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.preprocessing import ModelInput, preprocess
+from ml.uncertainty import Calibration, judge
 
 SERVED_MODEL = "model.tflite"
 METRICS = "metrics.json"
@@ -31,10 +32,14 @@ class Reading:
 
     digit: int
     confidence: float
-    probabilities: tuple[float, ...]
+    probabilities: tuple[float, ...]  # the ten digits, calibrated, summing to 1
     model_version: str
     model_input: ModelInput
     inference_ms: float
+    uncertain: bool = False
+    uncertain_reason: str | None = None  # "not_a_digit" or "ambiguous" when uncertain
+    alternatives: tuple[int, ...] = ()  # the likeliest digits, most likely first
+    not_digit_probability: float = 0.0
 
 
 class Predictor:
@@ -47,6 +52,7 @@ class Predictor:
         self._interpreter = None
         self._version: str | None = None
         self._batch = 0
+        self.calibration = Calibration()
 
     @property
     def version(self) -> str:
@@ -76,10 +82,11 @@ class Predictor:
         self._output = interpreter.get_output_details()[0]["index"]
         self._batch = int(interpreter.get_input_details()[0]["shape"][0])
         self._version = metrics["version"]
+        self.calibration = Calibration.from_metrics(metrics)
         self._interpreter = interpreter
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """Return (n, 10) probabilities for (n, 28, 28) model inputs."""
+        """Return the raw (n, 11) outputs, (n, 10) for older models, for (n, 28, 28) inputs."""
         self._ensure_loaded()
         batch = np.ascontiguousarray(pixels, dtype=np.float32).reshape(-1, 28, 28, 1)
         with self._lock:
@@ -102,18 +109,23 @@ class Predictor:
     def predict_inputs(self, inputs: list[ModelInput]) -> list[Reading]:
         """Predict already preprocessed inputs in one model call."""
         started = time.perf_counter()
-        probs = self.probabilities(np.stack([item.pixels for item in inputs]))
+        outputs = self.probabilities(np.stack([item.pixels for item in inputs]))
+        judgements = judge(outputs, self.calibration)
         elapsed = (time.perf_counter() - started) * 1000 / len(inputs)
         return [
             Reading(
-                digit=int(row.argmax()),
-                confidence=float(row.max()),
-                probabilities=tuple(float(p) for p in row),
+                digit=judged.alternatives[0],
+                confidence=max(judged.probabilities),
+                probabilities=judged.probabilities,
                 model_version=self._version,
                 model_input=item,
                 inference_ms=elapsed,
+                uncertain=judged.uncertain,
+                uncertain_reason=judged.reason,
+                alternatives=judged.alternatives,
+                not_digit_probability=judged.not_digit_probability,
             )
-            for item, row in zip(inputs, probs)
+            for item, judged in zip(inputs, judgements)
         ]
 
 

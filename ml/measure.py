@@ -11,12 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ml import data
+from ml import data, negatives, uncertainty
 from ml.inference import Predictor
-from ml.preprocessing import PreprocessingError
-from ml.synth import render_canvas
+from ml.preprocessing import PreprocessingError, preprocess, preprocess_images
+from ml.synth import ENCODINGS, render_canvas
+from ml.uncertainty import NOT_A_DIGIT
 
 CANVAS_SEED = 2024
+VALIDATION_CANVAS_SEED = 2025
+HELDOUT_SEED = 7919  # the report's negatives; training uses the run's seed + 1 and + 2
+HELDOUT_NEGATIVES = 2000
 
 
 @dataclass(frozen=True)
@@ -34,31 +38,99 @@ def served_probabilities(predictor: Predictor, inputs: np.ndarray, batch: int = 
     )
 
 
+def digit_of(outputs: np.ndarray) -> np.ndarray:
+    """Return the digit the site reports for each row of outputs (never "not a digit")."""
+    return outputs[:, :NOT_A_DIGIT].argmax(axis=1)
+
+
+def png_outputs(predictor: Predictor, pngs, progress=None, total: int = 0):
+    """Return (outputs of the PNGs preprocessing accepts, accepted mask), via the site's path."""
+    inputs, accepted = [], []
+    if progress is not None:
+        pngs = progress(pngs, total, "canvas PNGs")
+    for png in pngs:
+        try:
+            inputs.append(preprocess(png).pixels)
+            accepted.append(True)
+        except PreprocessingError:
+            accepted.append(False)
+    outputs = served_probabilities(predictor, np.stack(inputs)) if inputs else np.zeros((0, 10))
+    return outputs, np.array(accepted, dtype=bool)
+
+
+def canvas_pngs(digits: data.Digits, seed: int = CANVAS_SEED):
+    """Yield each digit as a canvas PNG, the four encodings in turn."""
+    rng = np.random.default_rng(seed)
+    for index, image in enumerate(digits.images):
+        yield render_canvas(image, rng, ENCODINGS[index % len(ENCODINGS)])
+
+
 def canvas_accuracy(
     predictor: Predictor, digits: data.Digits, seed: int = CANVAS_SEED, progress=None
 ):
     """Render each digit as a canvas PNG and predict it through the site's own path."""
-    rng = np.random.default_rng(seed)
-    hits: dict[str, list[bool]] = {}
-    rejected = 0
-    pairs = enumerate(zip(digits.images, digits.labels))
-    if progress is not None:
-        pairs = progress(pairs, len(digits), "canvas PNGs")
-    for index, (image, label) in pairs:
-        encoding = ("transparent", "dark_on_light", "light_on_dark", "coloured")[index % 4]
-        png = render_canvas(image, rng, encoding)
-        try:
-            correct = predictor.predict(png).digit == int(label)
-        except PreprocessingError:
-            correct, rejected = False, rejected + 1
-        hits.setdefault(encoding, []).append(correct)
-    every = [hit for group in hits.values() for hit in group]
+    outputs, accepted = png_outputs(predictor, canvas_pngs(digits, seed), progress, len(digits))
+    correct = np.zeros(len(digits), dtype=bool)
+    correct[accepted] = digit_of(outputs) == digits.labels[accepted]
+    encodings = np.array([ENCODINGS[i % len(ENCODINGS)] for i in range(len(digits))])
     return CanvasResult(
-        accuracy=float(np.mean(every)),
-        count=len(every),
-        rejected=rejected,
-        by_encoding={name: float(np.mean(group)) for name, group in hits.items()},
+        accuracy=float(correct.mean()),
+        count=len(digits),
+        rejected=int((~accepted).sum()),
+        by_encoding={name: float(correct[encodings == name].mean()) for name in ENCODINGS},
     )
+
+
+def calibrate(predictor: Predictor, validation: data.Digits, negatives: np.ndarray):
+    """Fit the temperature and choose the thresholds, on validation data only.
+
+    The temperature on the validation inputs as training sees them (digits and generated
+    negatives); the thresholds on its digits as canvas PNGs, the way the site receives them.
+    """
+    inputs = np.concatenate([preprocess_images(validation.images), negatives.reshape(-1, 28, 28)])
+    labels = np.concatenate([validation.labels, np.full(len(negatives), NOT_A_DIGIT)])
+    outputs = served_probabilities(predictor, inputs)
+    if outputs.shape[1] == NOT_A_DIGIT:
+        outputs, labels = outputs[: len(validation)], labels[: len(validation)]
+    temperature = uncertainty.fit_temperature(outputs, labels)
+    canvas, _ = png_outputs(predictor, canvas_pngs(validation, VALIDATION_CANVAS_SEED))
+    return uncertainty.choose(canvas, temperature)
+
+
+def heldout_negative_pngs(digits: data.Digits, count: int = HELDOUT_NEGATIVES):
+    """Yield the held-out negatives: their own seed, and typed letters training never saw."""
+    return negatives.generate(count, HELDOUT_SEED, typed=True, digits=digits.images)
+
+
+def uncertainty_report(
+    predictor: Predictor, calibration, digits: data.Digits, progress=None
+) -> dict:
+    """Measure "not sure" on real digits (canvas PNGs) and on held-out negatives."""
+    outputs, accepted = png_outputs(predictor, canvas_pngs(digits), progress, len(digits))
+    labels = digits.labels[accepted]
+    flags = uncertainty.flagged(outputs, calibration)
+    tempered = uncertainty.calibrated(outputs, calibration.temperature)
+    count = min(HELDOUT_NEGATIVES, len(digits))  # fewer for a --limit run or a smoke test
+    negative_outputs, kept = png_outputs(
+        predictor, heldout_negative_pngs(digits, count), progress, count
+    )
+    negative_flags = uncertainty.flagged(negative_outputs, calibration)
+    kinds = np.array([negatives.KINDS[i % len(negatives.KINDS)] for i in range(len(kept))])[kept]
+    correct = digit_of(outputs) == labels
+    return {
+        "canvas_accuracy": float(correct.mean()),
+        "digits_flagged": float(flags.mean()),
+        "unflagged_accuracy": float(correct[~flags].mean()),
+        "negatives_count": int(kept.sum()),
+        "negatives_flagged": float(negative_flags.mean()),
+        "negatives_flagged_by_kind": {
+            kind: float(negative_flags[kinds == kind].mean()) for kind in negatives.KINDS
+        },
+        "ece_uncalibrated": uncertainty.expected_calibration_error(
+            uncertainty.split(outputs)[0], labels
+        ),
+        "ece": uncertainty.expected_calibration_error(uncertainty.split(tempered)[0], labels),
+    }
 
 
 def accuracy(predictor: Predictor, inputs: np.ndarray, labels: np.ndarray) -> float | None:
@@ -66,7 +138,16 @@ def accuracy(predictor: Predictor, inputs: np.ndarray, labels: np.ndarray) -> fl
     if len(inputs) == 0:
         return None
     probs = served_probabilities(predictor, inputs)
-    return float((probs.argmax(axis=1) == labels).mean())
+    return float((digit_of(probs) == labels).mean())
+
+
+def flag_rate(predictor: Predictor, inputs: np.ndarray) -> float:
+    """Return the share of (n, 28, 28) inputs the model would say "not sure" about."""
+    if len(inputs) == 0:
+        return 0.0
+    predictor.probabilities(inputs[:1])  # loads the model, and with it its calibration
+    flags = uncertainty.flagged(served_probabilities(predictor, inputs), predictor.calibration)
+    return float(flags.mean())
 
 
 def median_ms(function, runs: int) -> float:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+NUM_CLASSES = 11  # the ten digits, then "not a digit" (see ml.uncertainty)
 
 
 def build_model(arch: str = "cnn") -> keras.Model:
@@ -18,6 +19,19 @@ def build_model(arch: str = "cnn") -> keras.Model:
             f"unknown architecture {arch!r}: choose from {sorted(ARCHITECTURES)}"
         ) from None
     return builder()
+
+
+def with_not_a_digit(model: keras.Model) -> keras.Model:
+    """Return `model` with an eleventh output, its digit outputs' weights kept."""
+    head = model.layers[-1]
+    if head.units == NUM_CLASSES:
+        return model
+    kernel, bias = head.get_weights()
+    dense = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")
+    outputs = dense(model.layers[-2].output)
+    # The new output starts unlikely (bias -4) so that digits keep their readings at first.
+    dense.set_weights([np.hstack([kernel, np.zeros((kernel.shape[0], 1))]), np.append(bias, -4.0)])
+    return keras.Model(model.inputs, outputs, name=model.name)
 
 
 def _conv_block(x, filters: int):

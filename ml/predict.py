@@ -28,6 +28,7 @@ class Row:
     digit: int | None
     confidence: float | None
     error: str = ""
+    uncertain: str = ""  # "not_a_digit" or "ambiguous" when the model is not sure
 
 
 def inputs(paths: list[Path]) -> Iterator[tuple[str, object]]:
@@ -63,7 +64,9 @@ def predict_all(predictor: Predictor, items, progress) -> Iterator[Row]:
                 yield Row(name, None, None, item)
             else:
                 result = next(results)
-                yield Row(name, result.digit, result.confidence)
+                yield Row(
+                    name, result.digit, result.confidence, uncertain=result.uncertain_reason or ""
+                )
         progress(len(pending))
         pending.clear()
 
@@ -75,19 +78,18 @@ def predict_all(predictor: Predictor, items, progress) -> Iterator[Row]:
 
 
 def write_csv(rows: list[Row], path: Path, kaggle: bool) -> None:
-    """Write results as file,digit,confidence,error or as Kaggle's ImageId,Label."""
+    """Write results as file,digit,confidence,uncertain,error or as Kaggle's ImageId,Label."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         if kaggle:
             writer.writerow(["ImageId", "Label"])
             writer.writerows((i, row.digit) for i, row in enumerate(rows, start=1) if not row.error)
         else:
-            writer.writerow(["file", "digit", "confidence", "error"])
+            writer.writerow(["file", "digit", "confidence", "uncertain", "error"])
             for row in rows:
                 confidence = "" if row.confidence is None else f"{row.confidence:.4f}"
-                writer.writerow(
-                    [row.name, "" if row.digit is None else row.digit, confidence, row.error]
-                )
+                digit = "" if row.digit is None else row.digit
+                writer.writerow([row.name, digit, confidence, row.uncertain, row.error])
 
 
 def progress_bar(enabled: bool):

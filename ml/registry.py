@@ -10,8 +10,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ml.inference import CURRENT, SERVED_MODEL, Predictor
-from ml.measure import accuracy
+from ml.measure import accuracy, flag_rate
 
 ERROR_NOT_A_REGISTRY = (
     "{path} is not a folder of model versions with a CURRENT file; "
@@ -26,7 +28,21 @@ REFUSE_REAL = (
     "not promoted: accuracy on the {count} held-out real drawings is {new:.2%}, "
     "below the serving model's {current:.2%}"
 )
-PROMOTE = "promoted: not worse on the MNIST test set and at least as good on held-out real drawings"
+REFUSE_FLAGS_DIGITS = (
+    'not promoted: it says "not sure" about {new:.2%} of the MNIST test digits, '
+    "more than the serving model's {current:.2%}"
+)
+REFUSE_FLAGS_NEGATIVES = (
+    "not promoted: it flags {new:.2%} of the {count} generated non-digits, "
+    "fewer than the serving model's {current:.2%}"
+)
+# Each model's thresholds are chosen for about 1 % of validation digits, so the two flag
+# rates differ by chance; half a percentage point of either is not a difference.
+FLAG_TOLERANCE = 0.005
+PROMOTE = (
+    "promoted: not worse on the MNIST test set, at least as good on held-out real drawings, "
+    'and no worse at saying "not sure"'
+)
 
 
 class RegistryError(ValueError):
@@ -102,6 +118,11 @@ class Comparison:
     real_count: int
     real_current: float | None
     real_new: float | None
+    digits_flagged_current: float = 0.0
+    digits_flagged_new: float = 0.0
+    negatives_count: int = 0
+    negatives_flagged_current: float = 0.0
+    negatives_flagged_new: float = 0.0
 
     def decision(self, mnist_tolerance: float = 0.0) -> tuple[bool, str]:
         """Return (promote?, why): not worse on MNIST test, at least as good on real drawings.
@@ -116,11 +137,23 @@ class Comparison:
             return False, REFUSE_REAL.format(
                 count=self.real_count, new=self.real_new, current=self.real_current
             )
+        if self.digits_flagged_new > self.digits_flagged_current + FLAG_TOLERANCE:
+            return False, REFUSE_FLAGS_DIGITS.format(
+                new=self.digits_flagged_new, current=self.digits_flagged_current
+            )
+        if self.negatives_flagged_new < self.negatives_flagged_current - FLAG_TOLERANCE:
+            return False, REFUSE_FLAGS_NEGATIVES.format(
+                count=self.negatives_count,
+                new=self.negatives_flagged_new,
+                current=self.negatives_flagged_current,
+            )
         return True, PROMOTE
 
 
-def compare(current: Path, new: Path, *, mnist: tuple, real: tuple) -> Comparison:
-    """Measure the serving and the candidate model on the same two sets."""
+def compare(
+    current: Path, new: Path, *, mnist: tuple, real: tuple, negatives: np.ndarray
+) -> Comparison:
+    """Measure the serving and the candidate model on the same three sets."""
     serving, candidate = Predictor(current), Predictor(new)
     return Comparison(
         current_version=current.name,
@@ -131,4 +164,9 @@ def compare(current: Path, new: Path, *, mnist: tuple, real: tuple) -> Compariso
         real_count=len(real[1]),
         real_current=accuracy(serving, *real),
         real_new=accuracy(candidate, *real),
+        digits_flagged_current=flag_rate(serving, mnist[0]),
+        digits_flagged_new=flag_rate(candidate, mnist[0]),
+        negatives_count=len(negatives),
+        negatives_flagged_current=flag_rate(serving, negatives),
+        negatives_flagged_new=flag_rate(candidate, negatives),
     )

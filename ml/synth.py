@@ -25,7 +25,7 @@ def render_canvas(
     left = int(rng.integers(0, size - ink.shape[1] + 1))
     canvas[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
     encoding = encoding or str(rng.choice(ENCODINGS))
-    return _encode(canvas, encoding, rng)
+    return encode(canvas, encoding, rng)
 
 
 def _strokes(digit: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
@@ -49,7 +49,8 @@ def _strokes(digit: np.ndarray, target: int, rng: np.random.Generator) -> np.nda
     return pad
 
 
-def _encode(ink: np.ndarray, encoding: str, rng: np.random.Generator) -> bytes:
+def encode(ink: np.ndarray, encoding: str, rng: np.random.Generator) -> bytes:
+    """Return PNG bytes of an ink map (0..1) in one of the ways canvases and uploads come."""
     alpha = ink[..., None]
     if encoding == "transparent":
         colour = rng.integers(0, 90, 3)

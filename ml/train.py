@@ -32,6 +32,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--test-data", help="a labelled test .csv to go with a --data .csv")
     parser.add_argument("--extra", type=Path, help="NPZ of labelled real drawings to add")
     parser.add_argument("--extra-weight", type=float, default=DEFAULTS.extra_weight)
+    parser.add_argument(
+        "--negatives",
+        type=int,
+        default=DEFAULTS.negatives,
+        help='generated non-digits to learn "not a digit" from (validation gets a sixth)',
+    )
     parser.add_argument("--init", type=Path, help="start from this .keras model's weights")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run")
     parser.add_argument("--quick", action="store_true", help="a few hundred images, 1 epoch")

@@ -18,10 +18,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ml import artifact, data
+from ml import artifact, data, negatives
 from ml.augment import augment
-from ml.model import build_model
+from ml.model import build_model, with_not_a_digit
 from ml.preprocessing import from_uint8, preprocess_images
+from ml.uncertainty import NOT_A_DIGIT
 
 WORK_DIR = "_training"  # checkpoints of the run in progress, inside the output folder
 
@@ -43,6 +44,7 @@ class TrainConfig:
     extra_weight: float = 10.0
     init: Path | None = None  # start from this .keras model's weights
     resume: bool = False
+    negatives: int = 12000  # generated non-digits to learn "not a digit" from
     quick: bool = False  # a few hundred images, 1 epoch: a smoke test
     report_only: bool = False
 
@@ -78,7 +80,7 @@ def train(
 ) -> Path:
     """Train, keep the best epoch by validation accuracy, and write the artifact folder."""
     if config.quick:
-        config = dataclasses.replace(config, epochs=1, val_size=200)
+        config = dataclasses.replace(config, epochs=1, val_size=200, negatives=200)
     keras.utils.set_random_seed(config.seed)
     work = config.output / WORK_DIR
     if not (config.resume or config.report_only):
@@ -93,6 +95,11 @@ def train(
     train_set, val = data.split_validation(pool, config.val_size, config.seed)
     x_train, y_train = normalized(train_set.images), train_set.labels
     x_val, y_val = normalized(val.images), val.labels
+    # Negatives are drawn from each split's own digits, with their own seeds.
+    seed, digit_count = config.seed, len(x_train)
+    x_train, y_train = with_negatives(x_train, y_train, config.negatives, seed + 1, train_set)
+    negative_count = len(x_train) - digit_count
+    x_val, y_val = with_negatives(x_val, y_val, config.negatives // 6, seed + 2, val)
     weights = np.ones(len(x_train), dtype=np.float32)
     if extra is not None and len(extra.labels):
         x_train, y_train, weights = add_real_drawings(
@@ -124,12 +131,15 @@ def train(
         arch=config.arch,
         test=(normalized(test.images), test.labels),
         raw_test=test,
+        validation=val,
+        val_negatives=x_val[y_val == NOT_A_DIGIT],
         history=read_history(history_path),
         info={
             "epochs": len(read_history(history_path)),
             "batch_size": config.batch_size,
             "training_seconds": round(training_seconds, 1),
-            "train_size": len(x_train),
+            "train_size": len(x_train) - negative_count,
+            "negatives": negative_count,
             "val_size": len(x_val),
             "data": mnist.source,
             "data_hash": mnist.fingerprint(),
@@ -142,6 +152,15 @@ def train(
     shutil.copy(history_path, out / "history.csv")
     print(f"wrote {out}")
     return out
+
+
+def with_negatives(x, y, count: int, seed: int, digits: data.Digits):
+    """Append `count` negatives labelled "not a digit" to (n, 28, 28, 1) inputs."""
+    if count <= 0:
+        return x, y
+    extra = negatives.inputs(count, seed, digits.images)[..., None]
+    labels = np.full(len(extra), NOT_A_DIGIT, dtype=y.dtype)
+    return np.concatenate([x, extra]), np.concatenate([y, labels])
 
 
 def _dataset(config: TrainConfig, x, y, weights) -> tf.data.Dataset:
@@ -158,7 +177,7 @@ def _dataset(config: TrainConfig, x, y, weights) -> tf.data.Dataset:
 def _compiled_model(config: TrainConfig, train_size: int) -> keras.Model:
     """AdamW with a warm-up then cosine decay; from scratch or from earlier weights."""
     model = (
-        keras.models.load_model(config.init, compile=False)
+        with_not_a_digit(keras.models.load_model(config.init, compile=False))
         if config.init
         else build_model(config.arch)
     )

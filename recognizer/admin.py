@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from recognizer import access, dashboard, exports, services
-from recognizer.models import Drawing, LabelChange
+from recognizer.models import LABEL_CHOICES, NOT_A_DIGIT, Drawing, LabelChange, Prediction
 
 # The review queue needs the width: every column in view at 1280 px.
 admin.site.enable_nav_sidebar = False
@@ -25,9 +25,14 @@ ERROR_LABEL_CLEARED = (
     "A label cannot be removed, only corrected; exclude the drawing from training instead."
 )
 ERROR_REVIEW_ACTION = "Unknown review action."
-# The review queue: unreviewed first, then least confident first, then newest.
+LABEL_NAMES = {
+    value: name.lower() if value == NOT_A_DIGIT else name for value, name in LABEL_CHOICES
+}
+# The review queue: unreviewed first, then what the model was not sure about, then least
+# confident first, then newest.
 QUEUE_ORDER = [
     Case(When(label__isnull=True, then=Value(0)), default=Value(1)).asc(),
+    "-prediction__uncertain",
     "prediction__confidence",
     "-id",
 ]
@@ -63,6 +68,28 @@ class ConfidenceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UncertainFilter(admin.SimpleListFilter):
+    title = "not sure"
+    parameter_name = "uncertain"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", "Not sure (either reason)"),
+            *Prediction.Uncertainty.choices,
+            ("no", "Sure"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "yes":
+            return queryset.uncertain()
+        if value == "no":
+            return queryset.filter(prediction__uncertain=False)
+        if value in Prediction.Uncertainty.values:
+            return queryset.filter(prediction__uncertain_reason=value)
+        return queryset
+
+
 class LabelChangeInline(admin.TabularInline):
     model = LabelChange
     fields = ["created_at", "old_label", "new_label", "source", "changed_by"]
@@ -75,14 +102,16 @@ class LabelChangeInline(admin.TabularInline):
         return False
 
 
-def _relabel_action(digit: int):
+def _relabel_action(label: int):
+    name = LABEL_NAMES[label]
+
     def action(modeladmin, request, queryset):
         for drawing in queryset:
-            services.drawing_relabel(drawing=drawing, label=digit, reviewer=request.user)
-        modeladmin.message_user(request, f"Relabelled {queryset.count()} drawing(s) as {digit}.")
+            services.drawing_relabel(drawing=drawing, label=label, reviewer=request.user)
+        modeladmin.message_user(request, f"Relabelled {queryset.count()} drawing(s) as {name}.")
 
-    action.__name__ = f"relabel_as_{digit}"
-    action.short_description = f"Relabel as {digit}"
+    action.__name__ = f"relabel_as_{label}" if label < NOT_A_DIGIT else "relabel_as_not_a_digit"
+    action.short_description = f"Relabel as {name}"
     action.allowed_permissions = ("relabel",)
     return action
 
@@ -114,6 +143,7 @@ class DrawingAdmin(admin.ModelAdmin):
     list_display_links = ["id", "thumbnails"]
     list_filter = [
         MisclassifiedFilter,
+        UncertainFilter,
         ConfidenceFilter,
         "prediction__digit",
         "label",
@@ -148,7 +178,7 @@ class DrawingAdmin(admin.ModelAdmin):
     inlines = [LabelChangeInline]
     actions = [
         "mark_correct",
-        *[_relabel_action(d) for d in range(10)],
+        *[_relabel_action(d) for d in range(NOT_A_DIGIT + 1)],
         "exclude_from_training",
         "include_in_training",
         "export_npz",
@@ -230,11 +260,14 @@ class DrawingAdmin(admin.ModelAdmin):
             services.drawing_set_excluded(drawing=drawing, excluded=excluded, by=user)
             self.log_change(request, drawing, "Excluded" if excluded else "Included again")
             return f"#{drawing.pk} {'excluded from' if excluded else 'included in'} training."
-        digits = {"confirm": drawing.prediction.digit, **{f"label:{d}": d for d in range(10)}}
-        if do not in digits:
+        labels = {
+            "confirm": drawing.prediction.digit,
+            **{f"label:{d}": d for d in range(NOT_A_DIGIT + 1)},
+        }
+        if do not in labels:
             return ERROR_REVIEW_ACTION
-        services.drawing_relabel(drawing=drawing, label=digits[do], reviewer=user)
-        return f"#{drawing.pk} labelled {digits[do]}."
+        services.drawing_relabel(drawing=drawing, label=labels[do], reviewer=user)
+        return f"#{drawing.pk} labelled {LABEL_NAMES[labels[do]]}."
 
     def dashboard_view(self, request):
         if not self.has_view_permission(request):
@@ -271,6 +304,7 @@ class DrawingAdmin(admin.ModelAdmin):
         buttons = [
             ("confirm", "✓", "c", f"Confirm #{drawing.pk} is a {drawing.prediction.digit}"),
             *[(f"label:{d}", str(d), str(d), f"Label #{drawing.pk} as {d}") for d in range(10)],
+            (f"label:{NOT_A_DIGIT}", "∅", "n", f"Label #{drawing.pk} as not a digit"),
             (
                 "exclude",
                 "✗" if not drawing.excluded_from_training else "↺",
@@ -314,7 +348,12 @@ class DrawingAdmin(admin.ModelAdmin):
 
     @admin.display(description="Read as", ordering="prediction__digit")
     def predicted(self, drawing):
-        return drawing.prediction.digit
+        prediction = drawing.prediction
+        if prediction.uncertain_reason == Prediction.Uncertainty.NOT_A_DIGIT:
+            return f"{prediction.digit}? not a digit"
+        if prediction.uncertain:
+            return "? " + " or ".join(str(d) for d in prediction.alternatives)
+        return prediction.digit
 
     @admin.display(description="Confidence", ordering="prediction__confidence")
     def confidence(self, drawing):

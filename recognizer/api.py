@@ -70,7 +70,11 @@ EXAMPLE_RESULT = OpenApiExample(
         "digit": 7,
         "confidence": 0.99999,
         "probabilities": [0, 0, 0, 0, 0, 0, 0, 0.99999, 0, 0.00001],
-        "model_version": "cnn-20261121-bc814b26",
+        "model_version": "cnn-20261122-56480d56",
+        "uncertain": False,
+        "uncertain_reason": None,
+        "alternatives": [7],
+        "not_digit_probability": 0.00002,
         "label": 7,
         "label_source": "submitted",
         "correct": True,
@@ -97,6 +101,9 @@ EXAMPLE_BATCH = OpenApiExample(
     request_only=True,
 )
 EXAMPLE_LABEL = OpenApiExample("It was a 9", value={"label": 9}, request_only=True)
+EXAMPLE_NOT_A_DIGIT = OpenApiExample(
+    "It was no digit at all", value={"label": "not_a_digit"}, request_only=True
+)
 
 
 logger = logging.getLogger(__name__)
@@ -292,7 +299,7 @@ class PredictionViewSet(
         "Every change is kept in the drawing's history.",
         request=LabelSerializer,
         responses={200: DrawingSerializer, **errors(400, 403, 404, 409, 415, 503)},
-        examples=[EXAMPLE_LABEL, EXAMPLE_RESULT],
+        examples=[EXAMPLE_LABEL, EXAMPLE_NOT_A_DIGIT, EXAMPLE_RESULT],
     )
     def partial_update(self, request, *args, **kwargs):
         drawing = self.get_object()

@@ -65,6 +65,10 @@ def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
             **row,
             "serving": row["model_version"] == serving,
             "wrong": row["labelled"] - row["correct"],
+            "uncertain_shown": _percent(row["uncertain"] / row["total"] if row["total"] else None),
+            "uncertain_url": changelist(
+                prediction__model_version=row["model_version"], uncertain="yes"
+            ),
             "accuracy_shown": _percent(row["accuracy"]),
             "promotion": promotions.get(row["model_version"]),
             "url": changelist(prediction__model_version=row["model_version"]),
@@ -106,4 +110,5 @@ def context() -> dict:
         "job": RetrainJob.objects.select_related("started_by").first(),
         "unreviewed_url": changelist(misclassified="unreviewed"),
         "misclassified_url": changelist(misclassified="yes"),
+        "uncertain_url": changelist(uncertain="yes"),
     }

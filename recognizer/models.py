@@ -9,6 +9,9 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 DIGIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(9)]
+NOT_A_DIGIT = 10  # a label (and the model's eleventh output): the drawing is no digit at all
+LABEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(NOT_A_DIGIT)]
+LABEL_CHOICES = [*((d, str(d)) for d in range(10)), (NOT_A_DIGIT, "Not a digit")]
 INPUT_BYTES = 28 * 28
 ERROR_PROBABILITIES = "Probabilities must be a list of 10 numbers between 0 and 1."
 ERROR_INPUT_SIZE = "The model input must be exactly 784 bytes (28x28 grey levels)."
@@ -55,7 +58,11 @@ class DrawingQuerySet(models.QuerySet):
         return self.filter(prediction__confidence__lt=threshold)
 
     def for_training(self):
-        return self.labelled().filter(excluded_from_training=False)
+        # "Not a digit" answers stay out: the digit classes are what training learns from them.
+        return self.labelled().filter(excluded_from_training=False).exclude(label=NOT_A_DIGIT)
+
+    def uncertain(self):
+        return self.filter(prediction__uncertain=True)
 
     def owned_by(self, *, user=None, session_key: str = ""):
         """Drawings made by this signed-in user or this anonymous browser session."""
@@ -99,7 +106,13 @@ class Drawing(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    label = models.PositiveSmallIntegerField(null=True, blank=True, validators=DIGIT_VALIDATORS)
+    label = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=LABEL_CHOICES,
+        validators=LABEL_VALIDATORS,
+        help_text=f"The true digit, or {NOT_A_DIGIT} when the drawing is not a digit.",
+    )
     label_source = models.CharField(max_length=10, choices=LabelSource.choices, blank=True)
     labelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -124,8 +137,8 @@ class Drawing(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(label__isnull=True) | Q(label__gte=0, label__lte=9),
-                name="drawing_label_is_digit",
+                condition=Q(label__isnull=True) | Q(label__gte=0, label__lte=NOT_A_DIGIT),
+                name="drawing_label_is_digit_or_not_a_digit",
             ),
             models.CheckConstraint(
                 condition=Exact(Length("model_input"), INPUT_BYTES),
@@ -154,16 +167,35 @@ class Drawing(models.Model):
 
 
 class Prediction(models.Model):
+    class Uncertainty(models.TextChoices):
+        NOT_A_DIGIT = "not_a_digit", "Does not look like a digit"
+        AMBIGUOUS = "ambiguous", "Cannot tell between digits"
+
     drawing = models.OneToOneField(Drawing, on_delete=models.CASCADE, related_name="prediction")
     digit = models.PositiveSmallIntegerField(validators=DIGIT_VALIDATORS)
     confidence = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(1)])
     probabilities = models.JSONField(validators=[validate_probabilities])
     model_version = models.CharField(max_length=64)
     inference_ms = models.FloatField(help_text="Preprocessing and model time, per digit.")
+    uncertain = models.BooleanField(
+        default=False, help_text="The model said it was not sure (see uncertain_reason)."
+    )
+    uncertain_reason = models.CharField(max_length=12, choices=Uncertainty.choices, blank=True)
+    alternatives = models.JSONField(
+        default=list, blank=True, help_text="The likeliest digits, most likely first."
+    )
+    not_digit_probability = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(uncertain=True, uncertain_reason__in=["not_a_digit", "ambiguous"])
+                | Q(uncertain=False, uncertain_reason=""),
+                name="prediction_uncertain_has_reason",
+            ),
             models.CheckConstraint(
                 condition=Q(digit__gte=0, digit__lte=9), name="prediction_digit_is_digit"
             ),
@@ -180,6 +212,9 @@ class Prediction(models.Model):
             models.Index(fields=["digit"], name="prediction_by_digit"),
             models.Index(fields=["confidence"], name="prediction_by_confidence"),
             models.Index(fields=["model_version", "digit"], name="prediction_by_version"),
+            models.Index(
+                fields=["model_version"], condition=Q(uncertain=True), name="prediction_uncertain"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,8 +226,8 @@ class LabelChange(models.Model):
 
     # PROTECT: a drawing with label history cannot be deleted; the trail is append-only.
     drawing = models.ForeignKey(Drawing, on_delete=models.PROTECT, related_name="label_changes")
-    old_label = models.PositiveSmallIntegerField(null=True, blank=True)
-    new_label = models.PositiveSmallIntegerField(validators=DIGIT_VALIDATORS)
+    old_label = models.PositiveSmallIntegerField(null=True, blank=True, choices=LABEL_CHOICES)
+    new_label = models.PositiveSmallIntegerField(choices=LABEL_CHOICES, validators=LABEL_VALIDATORS)
     source = models.CharField(max_length=10, choices=Drawing.LabelSource.choices)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -207,9 +242,9 @@ class LabelChange(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(new_label__gte=0, new_label__lte=9)
-                & (Q(old_label__isnull=True) | Q(old_label__gte=0, old_label__lte=9)),
-                name="label_change_labels_are_digits",
+                condition=Q(new_label__gte=0, new_label__lte=NOT_A_DIGIT)
+                & (Q(old_label__isnull=True) | Q(old_label__gte=0, old_label__lte=NOT_A_DIGIT)),
+                name="label_change_labels_are_labels",
             ),
         ]
 

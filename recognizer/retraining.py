@@ -12,9 +12,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from ml import registry
+from ml import negatives, registry
 from ml.data import load_mnist
 from ml.inference import METRICS, SERVED_MODEL
+from ml.measure import HELDOUT_SEED
 from ml.preprocessing import from_uint8, preprocess_images
 from recognizer import selectors
 from recognizer.exports import LabelledSet, labelled_set
@@ -93,6 +94,7 @@ def model_retrain(
         new,
         mnist=(preprocess_images(test.images[:count]), test.labels[:count]),
         real=(from_uint8(heldout.inputs), heldout.labels),
+        negatives=negatives.inputs(count // 5, HELDOUT_SEED, test.images[:count], typed=True),
     )
     approved, reason = comparison.decision(options.mnist_tolerance)
     report = {

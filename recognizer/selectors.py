@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from recognizer import access
-from recognizer.models import Drawing, LabelChange, ModelPromotion
+from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange, ModelPromotion
 from recognizer.services import Owner
 
 
@@ -30,17 +30,26 @@ def drawing_history(drawing: Drawing) -> QuerySet[LabelChange]:
 def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
     """Counts, accuracy on labelled drawings (overall, per digit, per model) and confusion."""
     drawings = drawings.order_by()
-    labelled = drawings.filter(label__isnull=False)
+    # Accuracy is over digits; drawings answered "not a digit" are counted on their own.
+    labelled = drawings.filter(label__isnull=False).exclude(label=NOT_A_DIGIT)
     is_correct = Q(prediction__digit=F("label"))
     totals = labelled.aggregate(labelled=Count("id"), correct=Count("id", filter=is_correct))
     confusion = [[0] * 10 for _ in range(10)]
     for row in labelled.values("label", "prediction__digit").annotate(n=Count("id")):
         confusion[row["label"]][row["prediction__digit"]] = row["n"]
-    by_version = labelled.values("prediction__model_version").annotate(
-        labelled=Count("id"), correct=Count("id", filter=is_correct)
+    by_version = drawings.values("prediction__model_version").annotate(
+        total=Count("id"),
+        uncertain=Count("id", filter=Q(prediction__uncertain=True)),
+        labelled=Count("id", filter=Q(label__isnull=False) & ~Q(label=NOT_A_DIGIT)),
+        correct=Count("id", filter=is_correct),
+    )
+    counts = drawings.aggregate(
+        total=Count("id"),
+        uncertain=Count("id", filter=Q(prediction__uncertain=True)),
+        not_a_digit=Count("id", filter=Q(label=NOT_A_DIGIT)),
     )
     return {
-        "total": drawings.count(),
+        **counts,
         "labelled": totals["labelled"],
         "correct": totals["correct"],
         "accuracy": _ratio(totals["correct"], totals["labelled"]),
@@ -55,6 +64,8 @@ def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
         "per_model_version": [
             {
                 "model_version": row["prediction__model_version"],
+                "total": row["total"],
+                "uncertain": row["uncertain"],
                 "labelled": row["labelled"],
                 "correct": row["correct"],
                 "accuracy": _ratio(row["correct"], row["labelled"]),

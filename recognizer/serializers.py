@@ -7,13 +7,22 @@ from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from recognizer.models import Drawing, LabelChange
+from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange, Prediction
 from recognizer.params import whole_number
 from recognizer.services import check_image_size
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
 ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
 ERROR_DIGIT = "Give a whole number from 0 to 9, as a JSON number or in ASCII digits."
+ERROR_LABEL = 'Give a whole number from 0 to 9, or "not_a_digit" when the drawing is not a digit.'
+NOT_A_DIGIT_LABEL = "not_a_digit"
+LABEL_SCHEMA = {
+    "oneOf": [
+        {"type": "integer", "minimum": 0, "maximum": 9},
+        {"type": "string", "enum": [NOT_A_DIGIT_LABEL]},
+    ],
+    "description": 'The true digit, or "not_a_digit" when the drawing is not a digit.',
+}
 
 
 class DigitField(serializers.IntegerField):
@@ -30,6 +39,22 @@ class DigitField(serializers.IntegerField):
         if whole_number(data) is None:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+@extend_schema_field(LABEL_SCHEMA)
+class LabelField(DigitField):
+    """A digit 0-9, or "not_a_digit" (stored as NOT_A_DIGIT) for a drawing that is none."""
+
+    default_error_messages = {"invalid": ERROR_LABEL}
+
+    def run_validation(self, data=serializers.empty):
+        # Before the 0-9 range check, which "not a digit" is outside of.
+        if data == NOT_A_DIGIT_LABEL:
+            return NOT_A_DIGIT
+        return super().run_validation(data)
+
+    def to_representation(self, value):
+        return NOT_A_DIGIT_LABEL if value == NOT_A_DIGIT else super().to_representation(value)
 
 
 @extend_schema_field(
@@ -65,10 +90,10 @@ class ImageDataField(serializers.Field):
 
 class PredictionCreateSerializer(serializers.Serializer):
     image = ImageDataField()
-    label = DigitField(
+    label = LabelField(
         required=False,
         allow_null=True,
-        help_text="The true digit, if the caller knows it.",
+        help_text='The true digit (or "not_a_digit"), if the caller knows it.',
     )
     source = serializers.ChoiceField(choices=Drawing.Source.choices, default=Drawing.Source.API)
 
@@ -82,9 +107,9 @@ class PredictionUploadSerializer(PredictionCreateSerializer):
 class BatchCreateSerializer(serializers.Serializer):
     images = serializers.ListField(child=ImageDataField(), min_length=1)
     labels = serializers.ListField(
-        child=DigitField(allow_null=True),
+        child=LabelField(allow_null=True),
         required=False,
-        help_text="True digits, one per image (null where unknown).",
+        help_text='True digits (or "not_a_digit"), one per image (null where unknown).',
     )
     source = serializers.ChoiceField(choices=Drawing.Source.choices, default=Drawing.Source.API)
 
@@ -98,7 +123,16 @@ class BatchCreateSerializer(serializers.Serializer):
 
 
 class LabelSerializer(serializers.Serializer):
-    label = DigitField(help_text="The true digit.")
+    label = LabelField(help_text='The true digit, or "not_a_digit".')
+
+
+UNCERTAIN_HELP = (
+    "True when the model is not sure: the drawing does not look like a digit, or it cannot "
+    "tell between digits. Then say so rather than show `digit` as the answer."
+)
+REASON_HELP = '"not_a_digit" or "ambiguous" when uncertain, else null.'
+ALTERNATIVES_HELP = "The likeliest digits (at most three), most likely first."
+NOT_DIGIT_HELP = "How likely the drawing is not a digit at all, 0-1."
 
 
 class DrawingSerializer(serializers.ModelSerializer):
@@ -113,6 +147,18 @@ class DrawingSerializer(serializers.ModelSerializer):
     )
     model_version = serializers.CharField(source="prediction.model_version")
     inference_ms = serializers.FloatField(source="prediction.inference_ms")
+    uncertain = serializers.BooleanField(source="prediction.uncertain", help_text=UNCERTAIN_HELP)
+    uncertain_reason = serializers.SerializerMethodField(help_text=REASON_HELP)
+    alternatives = serializers.ListField(
+        source="prediction.alternatives",
+        child=serializers.IntegerField(min_value=0, max_value=9),
+        max_length=3,
+        help_text=ALTERNATIVES_HELP,
+    )
+    not_digit_probability = serializers.FloatField(
+        source="prediction.not_digit_probability", help_text=NOT_DIGIT_HELP
+    )
+    label = LabelField(allow_null=True)
     correct = serializers.SerializerMethodField()
     image_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-image")
     input_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-input")
@@ -126,6 +172,10 @@ class DrawingSerializer(serializers.ModelSerializer):
             "confidence",
             "probabilities",
             "model_version",
+            "uncertain",
+            "uncertain_reason",
+            "alternatives",
+            "not_digit_probability",
             "label",
             "label_source",
             "correct",
@@ -136,6 +186,10 @@ class DrawingSerializer(serializers.ModelSerializer):
             "inference_ms",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "enum": ["not_a_digit", "ambiguous"], "nullable": True})
+    def get_uncertain_reason(self, drawing) -> str | None:
+        return drawing.prediction.uncertain_reason or None
 
     def get_correct(self, drawing) -> bool | None:
         """Whether the prediction matches the label (null while unlabelled)."""
@@ -149,6 +203,19 @@ class ReadingSerializer(serializers.Serializer):
     confidence = serializers.FloatField()
     probabilities = serializers.ListField(
         child=serializers.FloatField(), min_length=10, max_length=10
+    )
+    uncertain = serializers.BooleanField(help_text=UNCERTAIN_HELP)
+    uncertain_reason = serializers.ChoiceField(
+        choices=Prediction.Uncertainty.choices, allow_null=True, help_text=REASON_HELP
+    )
+    alternatives = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=9),
+        min_length=1,
+        max_length=3,
+        help_text=ALTERNATIVES_HELP,
+    )
+    not_digit_probability = serializers.FloatField(
+        min_value=0, max_value=1, help_text=NOT_DIGIT_HELP
     )
     model_version = serializers.CharField()
     inference_ms = serializers.FloatField()
@@ -168,6 +235,8 @@ class BatchResultSerializer(serializers.Serializer):
 
 class LabelChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    old_label = LabelField(allow_null=True)
+    new_label = LabelField()
 
     class Meta:
         model = LabelChange
@@ -193,6 +262,8 @@ class DigitAccuracySerializer(serializers.Serializer):
 
 class VersionAccuracySerializer(serializers.Serializer):
     model_version = serializers.CharField()
+    total = serializers.IntegerField(help_text="Drawings this version read.")
+    uncertain = serializers.IntegerField(help_text="Of them, flagged as not sure.")
     labelled = serializers.IntegerField()
     correct = serializers.IntegerField()
     accuracy = serializers.FloatField(allow_null=True)
@@ -200,6 +271,8 @@ class VersionAccuracySerializer(serializers.Serializer):
 
 class StatsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Drawings stored.")
+    uncertain = serializers.IntegerField(help_text="Drawings the model was not sure about.")
+    not_a_digit = serializers.IntegerField(help_text='Drawings labelled "not a digit".')
     labelled = serializers.IntegerField(help_text="Drawings whose true digit is known.")
     correct = serializers.IntegerField(help_text="Labelled drawings the model read right.")
     accuracy = serializers.FloatField(allow_null=True, help_text="correct / labelled")

@@ -207,6 +207,10 @@ def _drawing_store(
         probabilities=list(result.probabilities),
         model_version=result.model_version,
         inference_ms=result.inference_ms,
+        uncertain=result.uncertain,
+        uncertain_reason=result.uncertain_reason or "",
+        alternatives=list(result.alternatives),
+        not_digit_probability=result.not_digit_probability,
     )
     # The drawing was saved a line above: checking that it exists would cost a query.
     prediction.full_clean(exclude=["drawing"], validate_constraints=False, validate_unique=False)

@@ -6,7 +6,7 @@ import factory
 import numpy as np
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ml.preprocessing import preprocess
 from recognizer.models import Drawing, Prediction
@@ -20,6 +20,25 @@ def stroke_png(seed: int = 0) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def sketch_png(strokes, size: int = 280, width: int = 18) -> bytes:
+    """A black-on-white PNG of pen strokes given in a unit box, as a person would draw them."""
+    image = Image.new("L", (size, size), 255)
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        points = [(x * size, y * size) for x, y in stroke]
+        draw.line(points, fill=0, width=width, joint="curve")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# Things that are not digits, drawn by hand in a unit box.
+LETTER_A = [[(0.15, 0.85), (0.5, 0.15), (0.85, 0.85)], [(0.3, 0.58), (0.7, 0.58)]]
+LETTER_X = [[(0.2, 0.2), (0.8, 0.8)], [(0.8, 0.2), (0.2, 0.8)]]
+SCRIBBLE = [[(0.1, 0.5), (0.3, 0.15), (0.4, 0.8), (0.55, 0.2), (0.7, 0.85), (0.9, 0.3), (0.2, 0.3)]]
+HALF_FOUR = [[(0.45, 0.15), (0.2, 0.6), (0.8, 0.6)]]  # a 4 before its second stroke
 
 
 def blank_png(size: int = 64) -> bytes:

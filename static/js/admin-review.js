@@ -1,5 +1,6 @@
 // The review queue's keyboard: j/k (or arrows) move between rows, 0-9 label the current row,
-// c confirms its prediction, x excludes it. Each key presses that row's own review button.
+// c confirms its prediction, n labels it "not a digit", x excludes it. Each key presses that
+// row's own review button.
 (() => {
   const KEY = "review-row";
   const rows = () => Array.from(document.querySelectorAll("#result_list tbody tr"));
@@ -28,7 +29,7 @@
     const key = event.key.toLowerCase();
     if (key === "j" || key === "arrowdown") focusRow(current + 1);
     else if (key === "k" || key === "arrowup") focusRow(current - 1);
-    else if (/^[0-9cx]$/.test(key) && current >= 0) press(key);
+    else if (/^[0-9cnx]$/.test(key) && current >= 0) press(key);
     else return;
     event.preventDefault();
   });

@@ -11,6 +11,7 @@ const ANSWER_CHANGES = 1; // the person may change their answer once
 const EMPTY_MESSAGE = "The canvas is empty: draw a digit first.";
 const NOT_AN_IMAGE = "That file is not an image this site can read: use PNG, JPEG, WebP, GIF or BMP.";
 const FAILED = "Something went wrong. Please try again.";
+const NOT_A_DIGIT = "not_a_digit"; // the API's label for a drawing that is no digit
 const $ = (id) => document.getElementById(id);
 
 const pad = new DrawingPad($("digit-canvas"), { width: Number($("pen-width").value) });
@@ -155,6 +156,8 @@ async function sameFile(a, b) {
   return u.every((byte, i) => byte === v[i]);
 }
 
+const labelName = (label) => (label === NOT_A_DIGIT ? "not a digit" : String(label));
+
 async function answer(label, button) {
   const d = drawing;
   if (!d.reading || d.answers > ANSWER_CHANGES) return;
@@ -167,9 +170,9 @@ async function answer(label, button) {
     answerButtons().forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
     if (d.answers > ANSWER_CHANGES) {
       answerButtons().forEach((b) => (b.disabled = b !== button));
-      feedbackSay(`Saved as ${label}. Only a reviewer can change it now.`);
+      feedbackSay(`Saved as ${labelName(label)}. Only a reviewer can change it now.`);
     } else {
-      feedbackSay(`Thank you: saved as ${label}. Pick again to change it.`);
+      feedbackSay(`Thank you: saved as ${labelName(label)}. Pick again to change it.`);
     }
   } catch (error) {
     feedbackSay(error instanceof ApiError ? error.message : FAILED);
@@ -193,7 +196,8 @@ $("feedback-correct").addEventListener("click", (event) => {
   if (drawing.reading) answer(drawing.reading.digit, event.currentTarget);
 });
 document.querySelectorAll("#feedback [data-label]").forEach((button) => {
-  button.addEventListener("click", () => answer(Number(button.dataset.label), button));
+  const label = button.dataset.label === NOT_A_DIGIT ? NOT_A_DIGIT : Number(button.dataset.label);
+  button.addEventListener("click", () => answer(label, button));
 });
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") clearPad();

@@ -12,8 +12,9 @@ function item(drawing) {
   img.width = img.height = 56;
   img.alt = `Drawing ${drawing.id}`;
   const caption = document.createElement("span");
-  const label = drawing.label === null ? "" : drawing.label === drawing.digit ? " ✓" : ` → ${drawing.label}`;
-  caption.textContent = `${drawing.digit}${label}`;
+  const answer = drawing.label === "not_a_digit" ? "not a digit" : drawing.label;
+  const label = drawing.label === null ? "" : drawing.label === drawing.digit ? " ✓" : ` → ${answer}`;
+  caption.textContent = `${drawing.uncertain ? "?" : drawing.digit}${label}`;
   li.append(img, caption);
   return li;
 }

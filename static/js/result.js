@@ -13,18 +13,42 @@ function alternatives(reading, count = 2) {
     .slice(0, count);
 }
 
+export const NOT_A_DIGIT_MESSAGE = "That doesn't look like a digit";
+
+// "Not sure — 4 or 9?": the model's own alternatives, most likely first.
+function notSure(reading) {
+  return `Not sure — ${reading.alternatives.join(" or ")}?`;
+}
+
+// What the verdict says: a digit and how sure, or that the model does not know.
+function headline(reading) {
+  if (reading.uncertain_reason === "not_a_digit") return NOT_A_DIGIT_MESSAGE;
+  if (reading.uncertain) return notSure(reading);
+  return `${percent(reading.confidence)} sure`;
+}
+
 // The sentence a screen reader hears once per reading.
 export function describe(reading) {
+  if (reading.uncertain) return `${headline(reading)}.`;
   return `Read as ${reading.digit}, ${percent(reading.confidence)} sure.`;
 }
 
 export function showReading(reading) {
-  $("prediction-digit").textContent = String(reading.digit);
-  $("prediction-confidence").textContent = `${percent(reading.confidence)} sure`;
+  $("prediction-digit").textContent = reading.uncertain ? "?" : String(reading.digit);
+  $("prediction-confidence").textContent = headline(reading);
+  document.querySelector(".verdict").classList.toggle("is-uncertain", reading.uncertain);
   const others = alternatives(reading);
-  $("alternatives").textContent = others.length
-    ? `or ${others.map(({ digit, p }) => `${digit} (${percent(p)})`).join(", ")}`
-    : "no other digit above 1%";
+  if (reading.uncertain_reason === "not_a_digit") {
+    $("alternatives").textContent = `if it is one, most like ${reading.digit} (${percent(reading.confidence)})`;
+  } else if (reading.uncertain) {
+    $("alternatives").textContent = reading.alternatives
+      .map((digit) => `${digit} (${percent(reading.probabilities[digit])})`)
+      .join(", ");
+  } else {
+    $("alternatives").textContent = others.length
+      ? `or ${others.map(({ digit, p }) => `${digit} (${percent(p)})`).join(", ")}`
+      : "no other digit above 1%";
+  }
   bars().forEach((item, digit) => {
     const p = reading.probabilities[digit];
     item.querySelector(".p-fill").style.setProperty("--p", String(p));
@@ -40,6 +64,7 @@ export function showReading(reading) {
 
 export function clearReading(message = "Draw a digit") {
   $("prediction-digit").textContent = "";
+  document.querySelector(".verdict").classList.remove("is-uncertain");
   $("prediction-confidence").textContent = message;
   $("alternatives").textContent = "";
   bars().forEach((item) => {

@@ -40,6 +40,11 @@ def _comparison(**changes):
         real_count=10,
         real_current=0.8,
         real_new=0.8,
+        digits_flagged_current=0.01,
+        digits_flagged_new=0.01,
+        negatives_count=200,
+        negatives_flagged_current=0.95,
+        negatives_flagged_new=0.95,
     )
     return registry.Comparison(**{**values, **changes})
 
@@ -52,6 +57,10 @@ def _comparison(**changes):
         ({"mnist_new": 0.989}, False, "not promoted: MNIST test accuracy 98.90%"),
         ({"real_new": 0.7}, False, "not promoted: accuracy on the 10 held-out real drawings"),
         ({"real_count": 0, "real_current": None, "real_new": None}, True, registry.PROMOTE),
+        ({"digits_flagged_new": 0.014}, True, registry.PROMOTE),
+        ({"digits_flagged_new": 0.02}, False, 'not promoted: it says "not sure" about 2.00%'),
+        ({"negatives_flagged_new": 0.9}, False, "not promoted: it flags 90.00% of the 200"),
+        ({"negatives_flagged_new": 0.99, "digits_flagged_new": 0.005}, True, registry.PROMOTE),
     ],
 )
 def test_promotion_rule(changes, promote, reason):

@@ -33,11 +33,19 @@ def test_train_quick_writes_a_complete_served_artifact(tmp_path):
         "epochs",
         "training_seconds",
         "data_hash",
+        "digits_flagged",
+        "unflagged_accuracy",
+        "negatives_flagged",
+        "ece",
     ):
         assert key in metrics
+    thresholds = metrics["uncertainty"]
+    assert thresholds["temperature"] > 0 and 0 <= thresholds["not_digit_threshold"] <= 1.01
     predictor = Predictor(folder)
     assert predictor.version == folder.name
-    assert predictor.probabilities(np.zeros((2, 28, 28))).shape == (2, 10)
+    # The ten digits and "not a digit"; the thresholds come with the model.
+    assert predictor.probabilities(np.zeros((2, 28, 28))).shape == (2, 11)
+    assert predictor.calibration.to_metrics() == thresholds
 
 
 def test_train_quick_resumes_from_its_checkpoint(tmp_path):

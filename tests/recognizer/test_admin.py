@@ -1,6 +1,6 @@
 import pytest
 
-from recognizer.models import Drawing, LabelChange
+from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange
 from tests.factories import DrawingFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,52 @@ def test_admin_review_queue_puts_doubtful_unreviewed_first(admin_client):
         html = admin_client.get(CHANGELIST + query).content.decode()
         shown = [d for d in (doubtful, sure, reviewed) if _row(d) in html]
         assert sorted(shown, key=lambda d: html.index(_row(d))) == shown
+
+
+def test_admin_review_queue_puts_not_sure_before_merely_unconfident(admin_client):
+    unconfident = DrawingFactory(prediction__confidence=0.3)
+    not_sure = DrawingFactory(
+        prediction__confidence=0.9,
+        prediction__uncertain=True,
+        prediction__uncertain_reason="not_a_digit",
+    )
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert html.index(_row(not_sure)) < html.index(_row(unconfident))
+    assert "? not a digit" in html or "not a digit" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("uncertain=yes", {"scribble", "four_or_nine"}),
+        ("uncertain=not_a_digit", {"scribble"}),
+        ("uncertain=ambiguous", {"four_or_nine"}),
+        ("uncertain=no", {"sure"}),
+    ],
+)
+def test_admin_uncertain_filter(admin_client, query, expected):
+    rows = {
+        "scribble": DrawingFactory(
+            prediction__uncertain=True, prediction__uncertain_reason="not_a_digit"
+        ),
+        "four_or_nine": DrawingFactory(
+            prediction__uncertain=True,
+            prediction__uncertain_reason="ambiguous",
+            prediction__alternatives=[4, 9],
+        ),
+        "sure": DrawingFactory(),
+    }
+    html = admin_client.get(f"{CHANGELIST}?{query}").content.decode()
+    assert {name for name, d in rows.items() if _row(d) in html} == expected
+
+
+def test_admin_labels_not_a_digit_by_action_and_button(admin_client, staff_user):
+    first, second = DrawingFactory(), DrawingFactory()
+    _act(admin_client, "relabel_as_not_a_digit", [first])
+    admin_client.post(f"{CHANGELIST}{second.pk}/review/", {"do": f"label:{NOT_A_DIGIT}"})
+    assert set(Drawing.objects.values_list("label", flat=True)) == {NOT_A_DIGIT}
+    assert LabelChange.objects.filter(new_label=NOT_A_DIGIT, source="review").count() == 2
+    assert "Not a digit" in admin_client.get(CHANGELIST).content.decode()
 
 
 def _row(drawing) -> str:

@@ -340,14 +340,20 @@ def test_stats_for_staff_cover_everything(staff_client):
     DrawingFactory(label=7, prediction__digit=1, prediction__model_version="a")
     DrawingFactory(label=1, prediction__digit=1, prediction__model_version="a")
     DrawingFactory(label=3, prediction__digit=3, prediction__model_version="b")
-    DrawingFactory(prediction__digit=3)
+    DrawingFactory(
+        prediction__digit=3, prediction__uncertain=True, prediction__uncertain_reason="ambiguous"
+    )
     stats = staff_client.get("/api/stats/").json()
     assert (stats["total"], stats["labelled"], stats["correct"]) == (4, 3, 2)
+    assert (stats["uncertain"], stats["not_a_digit"]) == (1, 0)
     assert stats["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
     assert stats["confusion_matrix"][7][1] == 1 and stats["confusion_matrix"][1][1] == 1
     assert stats["per_digit"][7] == {"digit": 7, "labelled": 1, "accuracy": 0.0}
     versions = {row["model_version"]: row["accuracy"] for row in stats["per_model_version"]}
-    assert versions == {"a": 0.5, "b": 1.0}
+    # Every version that read a drawing has a row; accuracy is null until one is labelled.
+    assert versions == {"a": 0.5, "b": 1.0, "test-model": None}
+    unsure = {row["model_version"]: row["uncertain"] for row in stats["per_model_version"]}
+    assert unsure == {"a": 0, "b": 0, "test-model": 1}
 
 
 def test_stats_for_visitors_cover_only_their_own(api_client):

@@ -12,7 +12,7 @@ from django.db import OperationalError
 from PIL import Image
 from playwright.sync_api import expect
 
-from recognizer.models import Drawing, LabelChange
+from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange
 from tests.browser import (
     FOUR_ANGLE,
     FOUR_STEM,
@@ -78,18 +78,36 @@ def test_canvas_stores_one_row_per_multi_stroke_digit(page):
             read_digit(page)  # the live reading after each stroke
             page.wait_for_timeout(PAUSES_MS[(n + i) % len(PAUSES_MS)])
         assert Drawing.objects.count() == n  # readings store nothing
-        shown.append(int(read_digit(page)))
+        shown.append(read_digit(page))
         page.click("#clear")
         wait_for_rows(n + 1)
     page.wait_for_timeout(500)
     drawings = list(Drawing.objects.order_by("id").select_related("prediction"))
     assert len(drawings) == 3
     # Each row holds the whole digit, as last read: the four's stem reaches below its angle.
-    assert [d.prediction.digit for d in drawings] == shown
-    assert shown[0] == 7
+    # What the page showed: the digit, or "?" where the model was not sure (the X).
+    assert ["?" if d.prediction.uncertain else str(d.prediction.digit) for d in drawings] == shown
+    assert shown[0] == "7"
     top, bottom = ink_rows(drawings[1])
     assert bottom > 0.85 and top < 0.16, (top, bottom)
     assert {d.source for d in drawings} == {"canvas"}
+    assert page.errors == []
+
+
+def test_canvas_x_says_not_a_digit_and_takes_that_answer(page):
+    open_canvas(page)
+    draw(page, X_DOWN)
+    draw(page, X_UP)
+    expect(page.locator("#prediction-confidence")).to_have_text(
+        "That doesn't look like a digit", timeout=10_000
+    )
+    assert read_digit(page) == "?"
+    page.click("#feedback-not-digit")
+    expect(page.locator("#feedback-status")).to_contain_text("saved as not a digit")
+    drawing = Drawing.objects.select_related("prediction").get()
+    assert drawing.label == NOT_A_DIGIT and drawing.label_source == "feedback"
+    assert drawing.prediction.uncertain_reason == "not_a_digit"
+    assert not Drawing.objects.for_training().exists()
     assert page.errors == []
 
 
@@ -223,7 +241,9 @@ def test_canvas_dims_the_old_result_while_reading(page):
         except Exception:  # the page already gave up on this superseded reading
             pass
     expect(page.locator(".result")).not_to_have_class(STALE)
-    expect(page.locator("#prediction-digit")).to_have_text("7")
+    # A bar across the top of a 1 makes a T: the new reading says it is not a digit.
+    expect(page.locator("#prediction-digit")).to_have_text("?")
+    expect(page.locator("#prediction-confidence")).to_have_text("That doesn't look like a digit")
 
 
 def test_canvas_announces_each_reading_once(page):

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from recognizer.exports import CSV_HEADER
 from recognizer.management.commands.export_labelled import ERROR_FILTER_SYNTAX
-from recognizer.models import Drawing, ModelPromotion
+from recognizer.models import NOT_A_DIGIT, Drawing, ModelPromotion
 from tests.factories import DrawingFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_dashboard_shows_the_serving_model_and_promotions(admin_client, staff_us
 def test_dashboard_empty_site_renders(admin_client):
     response = admin_client.get(DASHBOARD)
     assert response.status_code == 200
-    assert "No labelled drawings yet" in response.content.decode()
+    assert "No drawings yet." in response.content.decode()
 
 
 @pytest.mark.parametrize("path", [DASHBOARD, CHANGELIST, "/admin/recognizer/modelpromotion/"])
@@ -146,3 +146,19 @@ def test_export_labelled_command_refuses_bad_filters(tmp_path, args, message):
         call_command("export_labelled", str(tmp_path / "x.npz"), *args)
     assert message in str(error.value)
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_dashboard_counts_not_sure_per_model_version(admin_client):
+    for reason in ("not_a_digit", "ambiguous"):
+        DrawingFactory(
+            prediction__model_version="cnn-a",
+            prediction__uncertain=True,
+            prediction__uncertain_reason=reason,
+        )
+    DrawingFactory(prediction__model_version="cnn-a")
+    DrawingFactory(prediction__model_version="cnn-b", label=NOT_A_DIGIT)
+    html = admin_client.get(DASHBOARD).content.decode()
+    assert "<strong>2</strong> not sure" in html and "<strong>1</strong> not a digit" in html
+    link = "?prediction__model_version=cnn-a&amp;uncertain=yes"
+    assert f'{link}">2</a> (66.7%)' in html
+    assert '?prediction__model_version=cnn-b&amp;uncertain=yes">0</a> (0.0%)' in html

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from recognizer.models import Drawing, Prediction
+from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
 from tests.factories import DrawingFactory, PredictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +16,32 @@ def _violates(update) -> bool:
     return False
 
 
-def test_drawing_label_constraint_rejects_non_digits():
+def test_drawing_label_constraint_allows_digits_and_not_a_digit_only():
     drawing = DrawingFactory()
-    assert _violates(lambda: Drawing.objects.filter(pk=drawing.pk).update(label=10))
+    assert _violates(lambda: Drawing.objects.filter(pk=drawing.pk).update(label=11))
     assert not _violates(lambda: Drawing.objects.filter(pk=drawing.pk).update(label=9))
+    assert not _violates(lambda: Drawing.objects.filter(pk=drawing.pk).update(label=NOT_A_DIGIT))
+
+
+def test_prediction_uncertain_constraint_requires_a_reason_exactly_when_uncertain():
+    rows = Prediction.objects.filter(pk=PredictionFactory().pk)
+    assert _violates(lambda: rows.update(uncertain=True, uncertain_reason=""))
+    assert _violates(lambda: rows.update(uncertain=False, uncertain_reason="ambiguous"))
+    assert _violates(lambda: rows.update(uncertain=True, uncertain_reason="maybe"))
+    assert not _violates(lambda: rows.update(uncertain=True, uncertain_reason="not_a_digit"))
+
+
+def test_drawing_queryset_for_training_leaves_out_not_a_digit():
+    digit = DrawingFactory(label=4)
+    DrawingFactory(label=NOT_A_DIGIT)
+    DrawingFactory(label=3, excluded_from_training=True)
+    assert list(Drawing.objects.for_training()) == [digit]
+
+
+def test_drawing_queryset_uncertain():
+    unsure = DrawingFactory(prediction__uncertain=True, prediction__uncertain_reason="ambiguous")
+    DrawingFactory()
+    assert list(Drawing.objects.uncertain()) == [unsure]
 
 
 def test_drawing_model_input_constraint_requires_784_bytes():

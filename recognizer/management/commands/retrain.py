@@ -100,6 +100,12 @@ class Command(BaseCommand):
             f"  MNIST test: {r['mnist_current']:.2%} -> {r['mnist_new']:.2%} ({r['mnist_count']})"
         )
         self.stdout.write(f"  held-out real drawings: {real}")
+        if "digits_flagged_new" in r:
+            self.stdout.write(
+                f'  "not sure" on MNIST test digits: {r["digits_flagged_current"]:.2%} -> '
+                f"{r['digits_flagged_new']:.2%}; on {r['negatives_count']} generated non-digits: "
+                f"{r['negatives_flagged_current']:.2%} -> {r['negatives_flagged_new']:.2%}"
+            )
         if r["promoted"]:
             self.stdout.write(self.style.SUCCESS(f"{job.message}; now serving {r['new_version']}"))
         elif r["approved"] and job.options.get("quick"):
