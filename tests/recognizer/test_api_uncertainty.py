@@ -1,22 +1,14 @@
 """Saying "not sure": every prediction response carries it, and people can answer "not a digit"."""
 
-import base64
-
 import pytest
 
 from recognizer.models import NOT_A_DIGIT, Drawing
 from recognizer.serializers import ERROR_LABEL
 from tests.factories import HALF_FOUR, LETTER_A, LETTER_X, SCRIBBLE, sketch_png
+from tests.recognizer.test_api import BATCH, PREDICT, READ, data_url
 
 pytestmark = pytest.mark.django_db
-PREDICT = "/api/predictions/"
-BATCH = "/api/predictions/batch/"
-READ = "/api/readings/"
 FIELDS = {"uncertain", "uncertain_reason", "alternatives", "not_digit_probability"}
-
-
-def data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 @pytest.mark.parametrize(
