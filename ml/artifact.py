@@ -58,9 +58,10 @@ def write(
     confusion = np.zeros((10, 10), dtype=int)
     np.add.at(confusion, (y_test, predicted), 1)
     loss = float(keras.losses.sparse_categorical_crossentropy(y_test, keras_probs).numpy().mean())
-    canvas = measure.canvas_accuracy(predictor, raw_test)
+    canvas_outputs = measure.canvas_outputs(predictor, raw_test)
+    canvas = measure.canvas_accuracy(raw_test, canvas_outputs)
     calibration = measure.calibrate(predictor, validation, val_negatives)
-    uncertain = measure.uncertainty_report(predictor, calibration, raw_test)
+    uncertain = measure.uncertainty_report(predictor, calibration, raw_test, canvas_outputs)
     metrics = {
         "version": version,
         "arch": arch,
@@ -72,7 +73,7 @@ def write(
         "canvas_accuracy": canvas.accuracy,
         "canvas_accuracy_by_encoding": canvas.by_encoding,
         "uncertainty": calibration.to_metrics(),
-        **{key: value for key, value in uncertain.items() if key != "canvas_accuracy"},
+        **uncertain,
         "served_agreement": agreement,
         "served_max_probability_diff": float(np.abs(served - keras_probs).max()),
         "params": int(model.count_params()),

@@ -15,6 +15,7 @@ from ml.cli import progress, run
 from ml.inference import Predictor, resolve_model_dir
 from ml.measure import (
     canvas_accuracy,
+    canvas_outputs,
     digit_of,
     served_probabilities,
     uncertainty_report,
@@ -47,19 +48,20 @@ def main(argv=None) -> None:
     source = Path(args.data).name if args.data else "MNIST"
     print(f"model {predictor.version} on the {source} {args.split} set")
     print(f"{source} {args.split} accuracy:        {accuracy:.4%} ({len(digits)} digits)")
-    canvas = canvas_accuracy(predictor, digits, progress=progress)
+    outputs = canvas_outputs(predictor, digits, progress=progress)
+    canvas = canvas_accuracy(digits, outputs)
     print(f"canvas-style {args.split} accuracy: {canvas.accuracy:.4%} ({canvas.count} PNGs)")
     for name, value in canvas.by_encoding.items():
         print(f"  {name:<14} {value:.4%}")
     if canvas.rejected:
         print(f"  rejected as empty/invalid: {canvas.rejected}")
-    report_uncertainty(predictor, digits, args.split)
+    report_uncertainty(predictor, digits, outputs, args.split)
 
 
-def report_uncertainty(predictor: Predictor, digits: data.Digits, split: str) -> None:
+def report_uncertainty(predictor: Predictor, digits: data.Digits, canvas, split: str) -> None:
     """Print how often the site says "not sure", on real digits and on non-digits."""
     calibration = predictor.calibration
-    report = uncertainty_report(predictor, calibration, digits, progress=progress)
+    report = uncertainty_report(predictor, calibration, digits, canvas, progress=progress)
     print('"not sure" (thresholds from the model\'s metrics, chosen on validation data):')
     rows = [
         (f"{split} digits flagged", f"{report['digits_flagged']:.2%} (canvas PNGs)"),

@@ -52,13 +52,19 @@ class Predictor:
         self._interpreter = None
         self._version: str | None = None
         self._batch = 0
-        self.calibration = Calibration()
+        self._calibration = Calibration()
 
     @property
     def version(self) -> str:
         """Return the served model's version string (loads the model if needed)."""
         self._ensure_loaded()
         return self._version
+
+    @property
+    def calibration(self) -> Calibration:
+        """Return the served model's temperature and thresholds (loads the model if needed)."""
+        self._ensure_loaded()
+        return self._calibration
 
     def _ensure_loaded(self) -> None:
         if self._interpreter is not None:
@@ -82,7 +88,7 @@ class Predictor:
         self._output = interpreter.get_output_details()[0]["index"]
         self._batch = int(interpreter.get_input_details()[0]["shape"][0])
         self._version = metrics["version"]
-        self.calibration = Calibration.from_metrics(metrics)
+        self._calibration = Calibration.from_metrics(metrics)
         self._interpreter = interpreter
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
@@ -110,7 +116,7 @@ class Predictor:
         """Predict already preprocessed inputs in one model call."""
         started = time.perf_counter()
         outputs = self.probabilities(np.stack([item.pixels for item in inputs]))
-        judgements = judge(outputs, self.calibration)
+        judgements = judge(outputs, self._calibration)
         elapsed = (time.perf_counter() - started) * 1000 / len(inputs)
         return [
             Reading(

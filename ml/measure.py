@@ -65,11 +65,14 @@ def canvas_pngs(digits: data.Digits, seed: int = CANVAS_SEED):
         yield render_canvas(image, rng, ENCODINGS[index % len(ENCODINGS)])
 
 
-def canvas_accuracy(
-    predictor: Predictor, digits: data.Digits, seed: int = CANVAS_SEED, progress=None
-):
-    """Render each digit as a canvas PNG and predict it through the site's own path."""
-    outputs, accepted = png_outputs(predictor, canvas_pngs(digits, seed), progress, len(digits))
+def canvas_outputs(predictor: Predictor, digits: data.Digits, progress=None):
+    """Render each digit as a canvas PNG and run it through the site's own path, once."""
+    return png_outputs(predictor, canvas_pngs(digits), progress, len(digits))
+
+
+def canvas_accuracy(digits: data.Digits, canvas) -> CanvasResult:
+    """Return the accuracy of `canvas_outputs` for `digits`; a refused PNG counts as wrong."""
+    outputs, accepted = canvas
     correct = np.zeros(len(digits), dtype=bool)
     correct[accepted] = digit_of(outputs) == digits.labels[accepted]
     encodings = np.array([ENCODINGS[i % len(ENCODINGS)] for i in range(len(digits))])
@@ -103,10 +106,10 @@ def heldout_negative_pngs(digits: data.Digits, count: int = HELDOUT_NEGATIVES):
 
 
 def uncertainty_report(
-    predictor: Predictor, calibration, digits: data.Digits, progress=None
+    predictor: Predictor, calibration, digits: data.Digits, canvas, progress=None
 ) -> dict:
-    """Measure "not sure" on real digits (canvas PNGs) and on held-out negatives."""
-    outputs, accepted = png_outputs(predictor, canvas_pngs(digits), progress, len(digits))
+    """Measure "not sure" on real digits (`canvas_outputs`) and on held-out negatives."""
+    outputs, accepted = canvas
     labels = digits.labels[accepted]
     flags = uncertainty.flagged(outputs, calibration)
     tempered = uncertainty.calibrated(outputs, calibration.temperature)
@@ -118,7 +121,6 @@ def uncertainty_report(
     kinds = np.array([negatives.KINDS[i % len(negatives.KINDS)] for i in range(len(kept))])[kept]
     correct = digit_of(outputs) == labels
     return {
-        "canvas_accuracy": float(correct.mean()),
         "digits_flagged": float(flags.mean()),
         "unflagged_accuracy": float(correct[~flags].mean()),
         "negatives_count": int(kept.sum()),
@@ -145,7 +147,6 @@ def flag_rate(predictor: Predictor, inputs: np.ndarray) -> float:
     """Return the share of (n, 28, 28) inputs the model would say "not sure" about."""
     if len(inputs) == 0:
         return 0.0
-    predictor.probabilities(inputs[:1])  # loads the model, and with it its calibration
     flags = uncertainty.flagged(served_probabilities(predictor, inputs), predictor.calibration)
     return float(flags.mean())
 

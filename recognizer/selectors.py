@@ -31,27 +31,22 @@ def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
     """Counts, accuracy on labelled drawings (overall, per digit, per model) and confusion."""
     drawings = drawings.order_by()
     # Accuracy is over digits; drawings answered "not a digit" are counted on their own.
-    labelled = drawings.filter(label__isnull=False).exclude(label=NOT_A_DIGIT)
+    is_digit = Q(label__isnull=False) & ~Q(label=NOT_A_DIGIT)
     is_correct = Q(prediction__digit=F("label"))
-    totals = labelled.aggregate(labelled=Count("id"), correct=Count("id", filter=is_correct))
+    counts = {
+        "total": Count("id"),
+        "uncertain": Count("id", filter=Q(prediction__uncertain=True)),
+        "labelled": Count("id", filter=is_digit),
+        "correct": Count("id", filter=is_correct),
+    }
+    totals = drawings.aggregate(**counts, not_a_digit=Count("id", filter=Q(label=NOT_A_DIGIT)))
     confusion = [[0] * 10 for _ in range(10)]
+    labelled = drawings.filter(is_digit)
     for row in labelled.values("label", "prediction__digit").annotate(n=Count("id")):
         confusion[row["label"]][row["prediction__digit"]] = row["n"]
-    by_version = drawings.values("prediction__model_version").annotate(
-        total=Count("id"),
-        uncertain=Count("id", filter=Q(prediction__uncertain=True)),
-        labelled=Count("id", filter=Q(label__isnull=False) & ~Q(label=NOT_A_DIGIT)),
-        correct=Count("id", filter=is_correct),
-    )
-    counts = drawings.aggregate(
-        total=Count("id"),
-        uncertain=Count("id", filter=Q(prediction__uncertain=True)),
-        not_a_digit=Count("id", filter=Q(label=NOT_A_DIGIT)),
-    )
+    by_version = drawings.values("prediction__model_version").annotate(**counts)
     return {
-        **counts,
-        "labelled": totals["labelled"],
-        "correct": totals["correct"],
+        **totals,
         "accuracy": _ratio(totals["correct"], totals["labelled"]),
         "per_digit": [
             {
