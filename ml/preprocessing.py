@@ -146,12 +146,38 @@ def _reduced(image: Image.Image) -> Image.Image:
 
 def ink_map(image: Image.Image) -> np.ndarray:
     """Return how much ink each pixel holds, 0..1, whatever the colours and transparency."""
+    if image.mode == "RGBA":
+        box = image.getchannel("A").getbbox()
+        if box is not None and _clear_of_edges(box, image.size):
+            return _strokes_ink_map(image, box)
     gray = _composite_gray(image)
-    background = float(np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])))
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return _ink(gray, float(np.median(border)))
+
+
+def _clear_of_edges(box: tuple[int, int, int, int], size: tuple[int, int]) -> bool:
+    left, top, right, bottom = box
+    return left > 0 and top > 0 and right < size[0] and bottom < size[1]
+
+
+def _strokes_ink_map(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
+    # Strokes on transparency, clear of the edges (a canvas drawing): every pixel outside
+    # the strokes' box is the background itself, so its ink is 0 and the edges' median is
+    # that background. The float work is done on the box alone, with the same result.
+    luma, alpha = _layers(image.crop(box))
+    background = _underlay(luma, alpha, pixels=image.width * image.height)
+    ink = np.zeros((image.height, image.width), dtype=np.float32)
+    left, top, right, bottom = box
+    ink[top:bottom, left:right] = _ink(_blend(luma, alpha, background), background)
+    return ink
+
+
+def _ink(gray: np.ndarray, background: float) -> np.ndarray:
     darker, lighter = background - gray, gray - background
     # Ink is whichever side of the background reaches furthest: dark, light or coloured.
-    ink = darker if darker.max() >= lighter.max() else lighter
-    contrast = float(ink.max())
+    # Both reach 0 at least: the background itself (outside the box, when given a box).
+    dark, light = max(float(darker.max()), 0.0), max(float(lighter.max()), 0.0)
+    ink, contrast = (darker, dark) if dark >= light else (lighter, light)
     if contrast < MIN_CONTRAST:
         raise EmptyDrawingError(ERROR_EMPTY_DRAWING)
     floor = NOISE_FLOOR * contrast
@@ -162,20 +188,34 @@ def _composite_gray(image: Image.Image) -> np.ndarray:
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         gray = np.asarray(image, dtype=np.float32)
         return gray / max(float(gray.max()), 1.0)
-    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
-    # Pillow's L conversion is the same ITU-R 601 luma, done in C (a third of the time).
-    gray = np.asarray(rgba.convert("L"), dtype=np.float32) / 255.0
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
-    if alpha.min() >= 1.0:
-        return gray
-    if alpha.max() <= 0.0:
+    luma, alpha = _layers(image if image.mode == "RGBA" else image.convert("RGBA"))
+    if alpha.min() == 255:
+        return luma.astype(np.float32) / 255.0
+    if alpha.max() == 0:
         raise EmptyDrawingError(ERROR_EMPTY_DRAWING)
-    # A canvas sends ink as alpha over transparency (convert("L") would drop it):
-    # lay mostly-transparent images on whichever background contrasts with the ink.
-    visible = float((gray * alpha).sum() / alpha.sum())
-    mostly_transparent = float(alpha.mean()) < 0.5
-    background = 0.0 if mostly_transparent and visible >= 0.5 else 1.0
-    return gray * alpha + background * (1.0 - alpha)
+    return _blend(luma, alpha, _underlay(luma, alpha, pixels=alpha.size))
+
+
+def _layers(rgba: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    # Pillow's L conversion is the same ITU-R 601 luma, done in C (a third of the time).
+    return np.asarray(rgba.convert("L")), np.asarray(rgba.getchannel("A"))
+
+
+def _underlay(luma: np.ndarray, alpha: np.ndarray, *, pixels: int) -> float:
+    """Return the background to lay transparent pixels on: 0 (black) or 1 (white)."""
+    # A canvas sends ink as alpha over transparency (convert("L") would drop it): lay
+    # mostly-transparent images on whichever background contrasts with the ink. Whole
+    # numbers, so that the sums do not depend on which pixels are summed (all, or a box).
+    opacity = int(alpha.sum(dtype=np.int64))
+    visible = int((luma.astype(np.int64) * alpha).sum()) / (255 * opacity)
+    mostly_transparent = opacity < 0.5 * 255 * pixels
+    return 0.0 if mostly_transparent and visible >= 0.5 else 1.0
+
+
+def _blend(luma: np.ndarray, alpha: np.ndarray, background: float) -> np.ndarray:
+    gray = luma.astype(np.float32) / 255.0
+    opacity = alpha.astype(np.float32) / 255.0
+    return gray * opacity + background * (1.0 - opacity)
 
 
 def normalize_digit(ink: np.ndarray) -> np.ndarray:

@@ -1,10 +1,14 @@
 """Drawings, their predictions and labels, and the audit trail of every label change."""
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import InsertQuery
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
@@ -64,6 +68,31 @@ class DrawingQuerySet(models.QuerySet):
     def uncertain(self):
         return self.filter(prediction__uncertain=True)
 
+    def insert_with_prediction(self, drawing: "Drawing", prediction: "Prediction") -> None:
+        """Insert a new drawing and its prediction in one statement (PostgreSQL only).
+
+        One round trip instead of five (BEGIN, two INSERTs, COMMIT and the connection
+        check before them); a single statement is atomic in itself. Django's own compiler
+        writes each INSERT, so the columns and values are those `save()` would write.
+        """
+        using = router.db_for_write(self.model)
+        drawing_sql, drawing_params = _insert_sql(drawing, using, [Drawing._meta.pk])
+        prediction.drawing_id = RawSQL("(SELECT id FROM new_drawing)", ())
+        returning = [Prediction._meta.pk, Prediction._meta.get_field("drawing")]
+        prediction_sql, prediction_params = _insert_sql(prediction, using, returning)
+        connection = connections[using]
+        # Inside a transaction, a savepoint leaves it usable after a refused row.
+        with transaction.atomic(using) if connection.in_atomic_block else contextlib.nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"WITH new_drawing AS ({drawing_sql}) {prediction_sql}",
+                    (*drawing_params, *prediction_params),
+                )
+                prediction.pk, drawing.pk = cursor.fetchone()
+        for row in (drawing, prediction):
+            row._state.adding, row._state.db = False, using
+        prediction.drawing = drawing
+
     def owned_by(self, *, user=None, session_key: str = ""):
         """Drawings made by this signed-in user or this anonymous browser session."""
         owner = Q(pk__in=[])
@@ -72,6 +101,17 @@ class DrawingQuerySet(models.QuerySet):
         if session_key:
             owner |= Q(session_key=session_key, user__isnull=True)
         return self.filter(owner)
+
+
+def _insert_sql(row: models.Model, using: str, returning: list) -> tuple[str, tuple]:
+    """Return the INSERT that `row.save()` would run for a new row, and its parameters."""
+    meta = row._meta
+    query = InsertQuery(type(row))
+    query.insert_values([f for f in meta.local_concrete_fields if f is not meta.auto_field], [row])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = returning
+    ((sql, params),) = compiler.as_sql()
+    return sql, params
 
 
 class Drawing(models.Model):

@@ -20,18 +20,32 @@ from ml.inference import get_predictor as _get_predictor
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
-_checked = {"at": -math.inf, "version": None, "followed": None}
+_checked = {"at": -math.inf, "version": None, "followed": None, "served": None}
 
 
 def get_predictor() -> Predictor:
     """Return this process's predictor for the model currently promoted."""
     models_dir = Path(settings.MODEL_PATH)
+    served = _checked["served"]
+    if served and served[0] == models_dir and not _check_due():
+        return served[1]  # no query and no file read between two checks
     version = _promoted_version()
     if version and _checked["followed"] != (models_dir, version):
         if (models_dir / CURRENT).is_file():
             _follow(models_dir, version)
         _checked["followed"] = (models_dir, version)
-    return _get_predictor(models_dir)
+    predictor = _get_predictor(models_dir)
+    _checked["served"] = (models_dir, predictor)
+    return predictor
+
+
+def recheck() -> None:
+    """Look for the served version again on the next prediction (this process promoted one)."""
+    _checked["at"] = -math.inf
+
+
+def _check_due() -> bool:
+    return time.monotonic() - _checked["at"] >= settings.MODEL_CHECK_SECONDS
 
 
 def _promoted_version() -> str | None:

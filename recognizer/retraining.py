@@ -17,7 +17,7 @@ from ml.data import load_mnist
 from ml.inference import METRICS, SERVED_MODEL
 from ml.measure import HELDOUT_SEED
 from ml.preprocessing import from_uint8, preprocess_images
-from recognizer import selectors
+from recognizer import predictor, selectors
 from recognizer.exports import LabelledSet, labelled_set
 from recognizer.models import Drawing, ModelPromotion, ModelVersion
 
@@ -229,6 +229,7 @@ def model_promote(
         promotion.save()
         # Last, inside the transaction: if this host's switch fails, nothing is recorded.
         registry.set_serving(models_dir, version)
+    predictor.recheck()
     return promotion
 
 

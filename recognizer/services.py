@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ml.inference import Reading
@@ -131,22 +131,16 @@ def drawing_create(
     """
     if idempotency_key and (stored := _drawing_replayed(idempotency_key, image)):
         return stored
-    (prediction,) = _predict([image])
+    (reading,) = _predict([image])
+    drawing = _drawing_new(image, reading, source=source, owner=owner, key=idempotency_key)
     try:
-        with transaction.atomic():
-            return _drawing_store(
-                image,
-                prediction,
-                source=source,
-                owner=owner,
-                label=label,
-                idempotency_key=idempotency_key,
-            )
+        _drawing_insert(drawing, label=label, owner=owner)
     except IntegrityError:
         # A concurrent request with the same key stored it first.
         if idempotency_key and (stored := _drawing_replayed(idempotency_key, image)):
             return stored
         raise
+    return drawing
 
 
 def _drawing_replayed(key: str, image: bytes) -> Drawing | None:
@@ -169,24 +163,22 @@ def drawing_create_batch(
         raise BatchSizeError(
             ERROR_BATCH_SIZE.format(limit=settings.MAX_BATCH_SIZE, count=len(images))
         )
-    predictions = _predict(images)
+    readings = _predict(images)
     labels = labels or [None] * len(images)
+    drawings = [
+        _drawing_new(image, reading, source=source, owner=owner)
+        for image, reading in zip(images, readings, strict=True)
+    ]
     with transaction.atomic():
-        return [
-            _drawing_store(image, prediction, source=source, owner=owner, label=label)
-            for image, prediction, label in zip(images, predictions, labels, strict=True)
-        ]
+        for drawing, label in zip(drawings, labels, strict=True):
+            _drawing_save(drawing, label=label, owner=owner)
+    return drawings
 
 
-def _drawing_store(
-    image: bytes,
-    result: Reading,
-    *,
-    source: str,
-    owner: Owner,
-    label: int | None,
-    idempotency_key: str = "",
+def _drawing_new(
+    image: bytes, result: Reading, *, source: str, owner: Owner, key: str = ""
 ) -> Drawing:
+    """Return a validated, unsaved drawing with its prediction in `drawing.prediction`."""
     drawing = Drawing(
         image=image,
         content_type=result.model_input.mime_type,
@@ -194,11 +186,10 @@ def _drawing_store(
         source=source,
         user=owner.db_user,
         session_key=owner.session_key,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
     # Field validation in Python; the check constraints are the database's own job.
     drawing.full_clean(validate_constraints=False)
-    drawing.save()
     drawing.replayed = False
     prediction = Prediction(
         drawing=drawing,
@@ -212,12 +203,25 @@ def _drawing_store(
         alternatives=list(result.alternatives),
         not_digit_probability=result.not_digit_probability,
     )
-    # The drawing was saved a line above: checking that it exists would cost a query.
+    # The drawing is not saved yet: checking that it exists would fail (and cost a query).
     prediction.full_clean(exclude=["drawing"], validate_constraints=False, validate_unique=False)
-    prediction.save()
+    return drawing
+
+
+def _drawing_insert(drawing: Drawing, *, label: int | None, owner: Owner) -> None:
+    """Store a new drawing and its prediction (and label) atomically, at least cost."""
+    if label is None and connection.vendor == "postgresql":
+        Drawing.objects.insert_with_prediction(drawing, drawing.prediction)
+        return
+    with transaction.atomic():
+        _drawing_save(drawing, label=label, owner=owner)
+
+
+def _drawing_save(drawing: Drawing, *, label: int | None, owner: Owner) -> None:
+    drawing.save()
+    drawing.prediction.save()  # Django sets its drawing_id from the drawing saved above
     if label is not None:
         _label_set(drawing, label, source=Drawing.LabelSource.SUBMITTED, by=owner.db_user)
-    return drawing
 
 
 def drawing_give_feedback(*, drawing: Drawing, label: int, owner: Owner) -> Drawing:

@@ -60,6 +60,28 @@ def test_preprocess_reads_white_ink_on_transparency(mnist_test):
     assert np.abs(pixels - reference(mnist_test, 0)).mean() < 0.08
 
 
+@pytest.mark.parametrize("colour", [(0, 0, 0), (255, 255, 255), (200, 30, 60)])
+def test_ink_map_of_strokes_on_transparency_is_the_whole_image_one(mnist_test, colour):
+    # The strokes' box alone is worked on when the strokes are clear of the edges; a faint
+    # speck in a corner makes the whole image the box, and must change nothing.
+    ink = np.zeros((280, 280, 4), dtype=np.uint8)
+    ink[..., :3] = colour
+    ink[40:240, 60:220, 3] = np.asarray(
+        Image.fromarray(mnist_test.images[3]).resize((160, 200), Image.Resampling.BICUBIC)
+    )
+    strokes = Image.fromarray(ink, "RGBA")
+    ink[0, 0, 3] = 1
+    speck = Image.fromarray(ink, "RGBA")
+
+    inside, whole = pp.ink_map(strokes), pp.ink_map(speck)
+
+    assert np.array_equal(inside, whole)
+    assert inside[40:240, 60:220].max() == 1.0 and inside[:40].max() == 0.0
+    assert np.array_equal(
+        pp.preprocess(encode(strokes)).pixels, pp.preprocess(encode(speck)).pixels
+    )
+
+
 def _placed(mnist_test, index: int, box: int, top: int, left: int, canvas: int) -> bytes:
     image = np.full((canvas, canvas), 255, dtype=np.uint8)
     digit = Image.fromarray(255 - mnist_test.images[index]).resize(

@@ -72,13 +72,12 @@ django.setup()
 from recognizer import services
 from tests.factories import stroke_png
 
-store = services._drawing_store
-def store_then_report(*args, **kwargs):
-    drawing = store(*args, **kwargs)
+save = services._drawing_save
+def save_then_report(drawing, **kwargs):
+    save(drawing, **kwargs)
     print("stored", drawing.pk, flush=True)
     time.sleep(30)
-    return drawing
-services._drawing_store = store_then_report
+services._drawing_save = save_then_report
 services.drawing_create_batch(images=[stroke_png(n) for n in range(5)], source="api")
 """
 

@@ -1,8 +1,13 @@
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.forms.models import model_to_dict
 
+from ml.inference import Reading
+from ml.preprocessing import preprocess
+from recognizer import services
 from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
-from tests.factories import DrawingFactory, PredictionFactory
+from recognizer.services import Owner
+from tests.factories import DrawingFactory, PredictionFactory, stroke_png
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +78,57 @@ def test_drawing_queryset_owned_by_session_or_user(user):
     assert list(Drawing.objects.owned_by(session_key="abc")) == [mine]
     assert list(Drawing.objects.owned_by(user=user)) == [signed_in]
     assert theirs not in Drawing.objects.owned_by(session_key="")
+
+
+def _unsaved_drawing(image: bytes, *, digit: int = 7) -> Drawing:
+    reading = Reading(
+        digit=digit,
+        confidence=0.5,
+        probabilities=(0.05,) * 6 + (0.1, 0.5, 0.05, 0.05),
+        model_version="test-model",
+        model_input=preprocess(image),
+        inference_ms=0.7,
+        uncertain=True,
+        uncertain_reason="ambiguous",
+        alternatives=(7, 1),
+        not_digit_probability=0.125,
+    )
+    return services._drawing_new(image, reading, source="canvas", owner=Owner(session_key="v"))
+
+
+def _stored(drawing: Drawing) -> tuple[dict, dict]:
+    row = Drawing.objects.select_related("prediction").get(pk=drawing.pk)
+    skip = {"id", "drawing", "created_at"}
+    binary = {"image": bytes(row.image), "model_input": bytes(row.model_input)}  # not editable
+    return (
+        {k: v for k, v in model_to_dict(row).items() if k not in skip} | binary,
+        {k: v for k, v in model_to_dict(row.prediction).items() if k not in skip},
+    )
+
+
+def test_insert_with_prediction_stores_what_save_stores():
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement for both rows is PostgreSQL's (a data-modifying WITH)")
+    saved, inserted = _unsaved_drawing(stroke_png(1)), _unsaved_drawing(stroke_png(1))
+    saved.save()
+    saved.prediction.save()
+
+    Drawing.objects.insert_with_prediction(inserted, inserted.prediction)
+
+    assert inserted.pk and inserted.prediction.pk and inserted.prediction.drawing_id == inserted.pk
+    assert _stored(inserted) == _stored(saved)
+    row = Drawing.objects.get(pk=inserted.pk)
+    assert row.created_at == inserted.created_at and row.prediction.created_at is not None
+
+
+def test_insert_with_prediction_refused_stores_neither_row():
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement for both rows is PostgreSQL's (a data-modifying WITH)")
+    drawing = _unsaved_drawing(stroke_png(2))
+    drawing.prediction.digit = 12  # past full_clean: the database's check refuses it
+
+    with pytest.raises(IntegrityError):
+        Drawing.objects.insert_with_prediction(drawing, drawing.prediction)
+
+    # Queried in the test's own transaction: the savepoint kept it usable.
+    assert not Drawing.objects.exists() and not Prediction.objects.exists()
