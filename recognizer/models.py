@@ -8,9 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.sql import InsertQuery
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
+from django.db.models.sql import InsertQuery
 
 DIGIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(9)]
 NOT_A_DIGIT = 10  # a label (and the model's eleventh output): the drawing is no digit at all
