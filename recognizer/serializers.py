@@ -260,6 +260,21 @@ class ReadingSerializer(serializers.Serializer):
         help_text="The 28x28 image the model saw, as a PNG data: URL."
     )
 
+    def to_representation(self, reading) -> dict:
+        """Return the declared fields' values, read straight from the reading (as above)."""
+        return {
+            "digit": reading.digit,
+            "confidence": float(reading.confidence),
+            "probabilities": [float(p) for p in reading.probabilities],
+            "uncertain": bool(reading.uncertain),
+            "uncertain_reason": reading.uncertain_reason,
+            "alternatives": [int(d) for d in reading.alternatives],
+            "not_digit_probability": float(reading.not_digit_probability),
+            "model_version": reading.model_version,
+            "inference_ms": float(reading.inference_ms),
+            "input": self.get_input(reading),
+        }
+
     def get_input(self, reading) -> str:
         png = base64.b64encode(reading.model_input.to_png()).decode("ascii")
         return f"data:image/png;base64,{png}"

@@ -2,12 +2,12 @@
 
 On a throwaway copy of the configured database (PostgreSQL with DATABASE_URL), with the
 bench's bodies (the canvas's 280 px PNGs as JSON data URLs), it times per request: the JSON
-parse and field validation, the PNG decode, preprocessing, the model, the two inserts and
-their commit, and the response (serializer and JSON rendering); then whole
-`POST /api/predictions/` requests through Django's handler with every middleware. What the
-whole request costs beyond the stages is the framework: DRF's request handling,
-authentication, throttling and the middleware. A cProfile of the whole requests goes to
-reports/profile/. Usage: python scripts/predict_stages.py [--requests 300]
+parse and field validation, the PNG decode, preprocessing, the model, storing the drawing
+and its prediction (one statement on PostgreSQL), and the response (serializer and JSON
+rendering); then whole `POST /api/predictions/` requests through Django's handler with
+every middleware. What the whole request costs beyond the stages is the framework: DRF's
+request handling, authentication, throttling and the middleware. A cProfile of the whole
+requests goes to reports/profile/. Usage: python scripts/predict_stages.py [--requests 300]
 """
 
 import argparse

@@ -3,9 +3,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from ml.inference import Reading
+from ml.preprocessing import preprocess
 from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
-from recognizer.serializers import DrawingSerializer
-from tests.factories import DrawingFactory, PredictionFactory, UserFactory
+from recognizer.serializers import DrawingSerializer, ReadingSerializer
+from tests.factories import DrawingFactory, PredictionFactory, UserFactory, stroke_png
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,25 @@ def test_drawing_serializer_keeps_a_format_suffix_in_its_urls():
 
     assert body["image_url"].endswith(f"/api/predictions/{drawing.pk}/image.json")
     assert body == drf_rendering(serializer, drawing)
+
+
+@pytest.mark.parametrize("uncertain_reason", [None, "ambiguous", "not_a_digit"])
+def test_reading_serializer_equals_drf_field_by_field(uncertain_reason):
+    reading = Reading(
+        digit=4,
+        confidence=0.625,
+        probabilities=(0.0, 0.0, 0.0, 0.0, 0.625, 0.0, 0.0, 0.0, 0.0, 0.375),
+        model_version="test-model",
+        model_input=preprocess(stroke_png(3)),
+        inference_ms=0.5,
+        uncertain=uncertain_reason is not None,
+        uncertain_reason=uncertain_reason,
+        alternatives=(4, 9),
+        not_digit_probability=0.125,
+    )
+    serializer = ReadingSerializer()
+
+    body = serializer.to_representation(reading)
+
+    generic = serializers.Serializer.to_representation(serializer, reading)
+    assert body == generic and list(body) == list(generic)
