@@ -5,7 +5,7 @@ import socket
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from recognizer import services
 from recognizer.errors import ERROR_DATABASE_DOWN
@@ -71,11 +71,28 @@ def test_site_recovers_without_a_restart_when_the_database_returns(client):
 
 def test_nothing_is_half_written_when_the_second_insert_fails(digit_png, monkeypatch):
     # Fault injection, not a mock of a result: the prediction row's INSERT fails after the
-    # drawing row's succeeded, as if the connection dropped between them.
+    # drawing row's succeeded, as if the connection dropped between them. (A drawing sent
+    # with its label is stored by two INSERTs and the label's rows, in one transaction.)
     def dropped(self, *args, **kwargs):
         raise ConnectionError("connection dropped mid-transaction")
 
     monkeypatch.setattr(Prediction, "save", dropped)
     with pytest.raises(ConnectionError):
-        services.drawing_create(image=digit_png(0), source="api")
+        services.drawing_create(image=digit_png(0), source="api", label=3)
     assert Drawing.objects.count() == 0
+
+
+def test_nothing_is_half_written_when_the_database_refuses_the_prediction(digit_png, monkeypatch):
+    # The database itself refuses the prediction row (its check constraint), after the
+    # drawing row went in: one statement on PostgreSQL, two INSERTs in a transaction elsewhere.
+    new = services._drawing_new
+
+    def refused_prediction(*args, **kwargs):
+        drawing = new(*args, **kwargs)
+        drawing.prediction.digit = 12  # past validation, as a bug would be
+        return drawing
+
+    monkeypatch.setattr(services, "_drawing_new", refused_prediction)
+    with pytest.raises(IntegrityError):
+        services.drawing_create(image=digit_png(0), source="api")
+    assert Drawing.objects.count() == 0 and Prediction.objects.count() == 0
