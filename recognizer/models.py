@@ -68,14 +68,14 @@ class DrawingQuerySet(models.QuerySet):
     def uncertain(self):
         return self.filter(prediction__uncertain=True)
 
-    def insert_with_prediction(self, drawing: "Drawing", prediction: "Prediction") -> None:
-        """Insert a new drawing and its prediction in one statement (PostgreSQL only).
+    def insert_with_prediction(self, drawing: "Drawing") -> None:
+        """Insert a new drawing and its `drawing.prediction` in one statement (PostgreSQL only).
 
         One round trip instead of five (BEGIN, two INSERTs, COMMIT and the connection
         check before them); a single statement is atomic in itself. Django's own compiler
         writes each INSERT, so the columns and values are those `save()` would write.
         """
-        using = router.db_for_write(self.model)
+        using, prediction = router.db_for_write(self.model), drawing.prediction
         drawing_sql, drawing_params = _insert_sql(drawing, using, [Drawing._meta.pk])
         prediction.drawing_id = RawSQL("(SELECT id FROM new_drawing)", ())
         returning = [Prediction._meta.pk, Prediction._meta.get_field("drawing")]

@@ -211,7 +211,7 @@ def _drawing_new(
 def _drawing_insert(drawing: Drawing, *, label: int | None, owner: Owner) -> None:
     """Store a new drawing and its prediction (and label) atomically, at least cost."""
     if label is None and connection.vendor == "postgresql":
-        Drawing.objects.insert_with_prediction(drawing, drawing.prediction)
+        Drawing.objects.insert_with_prediction(drawing)
         return
     with transaction.atomic():
         _drawing_save(drawing, label=label, owner=owner)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 from PIL import Image, ImageDraw
 
+from ml.inference import Reading
 from ml.preprocessing import preprocess
 from recognizer.models import Drawing, Prediction
 
@@ -85,3 +86,19 @@ class PredictionFactory(DjangoModelFactory):
     )
     model_version = "test-model"
     inference_ms = 0.5
+
+
+def ambiguous_reading(image: bytes, uncertain_reason: str | None = "ambiguous") -> Reading:
+    """A reading of `image` that hesitates between 7 and 1, as the model returns one."""
+    return Reading(
+        digit=7,
+        confidence=0.5,
+        probabilities=(0.05,) * 6 + (0.1, 0.5, 0.05, 0.05),
+        model_version="test-model",
+        model_input=preprocess(image),
+        inference_ms=0.7,
+        uncertain=uncertain_reason is not None,
+        uncertain_reason=uncertain_reason,
+        alternatives=(7, 1),
+        not_digit_probability=0.125,
+    )

@@ -2,12 +2,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
-from ml.inference import Reading
-from ml.preprocessing import preprocess
 from recognizer import services
 from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
 from recognizer.services import Owner
-from tests.factories import DrawingFactory, PredictionFactory, stroke_png
+from tests.factories import DrawingFactory, PredictionFactory, ambiguous_reading, stroke_png
 
 pytestmark = pytest.mark.django_db
 
@@ -80,19 +78,8 @@ def test_drawing_queryset_owned_by_session_or_user(user):
     assert theirs not in Drawing.objects.owned_by(session_key="")
 
 
-def _unsaved_drawing(image: bytes, *, digit: int = 7) -> Drawing:
-    reading = Reading(
-        digit=digit,
-        confidence=0.5,
-        probabilities=(0.05,) * 6 + (0.1, 0.5, 0.05, 0.05),
-        model_version="test-model",
-        model_input=preprocess(image),
-        inference_ms=0.7,
-        uncertain=True,
-        uncertain_reason="ambiguous",
-        alternatives=(7, 1),
-        not_digit_probability=0.125,
-    )
+def _unsaved_drawing(image: bytes) -> Drawing:
+    reading = ambiguous_reading(image)
     return services._drawing_new(image, reading, source="canvas", owner=Owner(session_key="v"))
 
 
@@ -113,7 +100,7 @@ def test_insert_with_prediction_stores_what_save_stores():
     saved.save()
     saved.prediction.save()
 
-    Drawing.objects.insert_with_prediction(inserted, inserted.prediction)
+    Drawing.objects.insert_with_prediction(inserted)
 
     assert inserted.pk and inserted.prediction.pk and inserted.prediction.drawing_id == inserted.pk
     assert _stored(inserted) == _stored(saved)
@@ -128,7 +115,7 @@ def test_insert_with_prediction_refused_stores_neither_row():
     drawing.prediction.digit = 12  # past full_clean: the database's check refuses it
 
     with pytest.raises(IntegrityError):
-        Drawing.objects.insert_with_prediction(drawing, drawing.prediction)
+        Drawing.objects.insert_with_prediction(drawing)
 
     # Queried in the test's own transaction: the savepoint kept it usable.
     assert not Drawing.objects.exists() and not Prediction.objects.exists()

@@ -3,11 +3,15 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from ml.inference import Reading
-from ml.preprocessing import preprocess
 from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
 from recognizer.serializers import DrawingSerializer, ReadingSerializer
-from tests.factories import DrawingFactory, PredictionFactory, UserFactory, stroke_png
+from tests.factories import (
+    DrawingFactory,
+    PredictionFactory,
+    UserFactory,
+    ambiguous_reading,
+    stroke_png,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,18 +61,7 @@ def test_drawing_serializer_keeps_a_format_suffix_in_its_urls():
 
 @pytest.mark.parametrize("uncertain_reason", [None, "ambiguous", "not_a_digit"])
 def test_reading_serializer_equals_drf_field_by_field(uncertain_reason):
-    reading = Reading(
-        digit=4,
-        confidence=0.625,
-        probabilities=(0.0, 0.0, 0.0, 0.0, 0.625, 0.0, 0.0, 0.0, 0.0, 0.375),
-        model_version="test-model",
-        model_input=preprocess(stroke_png(3)),
-        inference_ms=0.5,
-        uncertain=uncertain_reason is not None,
-        uncertain_reason=uncertain_reason,
-        alternatives=(4, 9),
-        not_digit_probability=0.125,
-    )
+    reading = ambiguous_reading(stroke_png(3), uncertain_reason)
     serializer = ReadingSerializer()
 
     body = serializer.to_representation(reading)
