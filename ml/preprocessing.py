@@ -90,7 +90,9 @@ def from_uint8(levels: np.ndarray) -> np.ndarray:
 def preprocess(data: bytes, *, max_pixels: int = MAX_PIXELS) -> ModelInput:
     """Turn encoded image bytes into the model's 28x28 input."""
     image = decode_image(data, max_pixels=max_pixels)
-    return ModelInput(normalize_digit(ink_map(image)), Image.MIME.get(image.format or "", ""))
+    _, ink = _boxed_ink_map(image)
+    pixels = normalize_digit(ink, extent=max(image.size))
+    return ModelInput(pixels, Image.MIME.get(image.format or "", ""))
 
 
 def preprocess_array(pixels: np.ndarray) -> ModelInput:
@@ -126,7 +128,8 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     try:
         image.draft(None, (WORK_SIDE, WORK_SIDE))  # JPEG decodes at 1/2-1/8 scale; others ignore
         image.load()
-        upright = ImageOps.exif_transpose(_reduced(image))
+        upright = _reduced(image)
+        ImageOps.exif_transpose(upright, in_place=True)  # no copy when nothing turns
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidImageError(ERROR_CORRUPT) from exc
     upright.format = image.format
@@ -146,30 +149,36 @@ def _reduced(image: Image.Image) -> Image.Image:
 
 def ink_map(image: Image.Image) -> np.ndarray:
     """Return how much ink each pixel holds, 0..1, whatever the colours and transparency."""
+    box, ink = _boxed_ink_map(image)
+    if box is None:
+        return ink
+    whole = np.zeros((image.height, image.width), dtype=np.float32)
+    left, top, right, bottom = box
+    whole[top:bottom, left:right] = ink
+    return whole
+
+
+def _boxed_ink_map(image: Image.Image) -> tuple[tuple[int, int, int, int] | None, np.ndarray]:
+    """Return (box, the ink map inside it); outside the box there is no ink (None: no box).
+
+    Strokes on transparency, clear of the edges (a canvas drawing), leave every pixel
+    outside the strokes' box the background itself: its ink is 0 and the edges' median is
+    that background. The float work is then done on the box alone, with the same result.
+    """
     if image.mode == "RGBA":
         box = image.getchannel("A").getbbox()
         if box is not None and _clear_of_edges(box, image.size):
-            return _strokes_ink_map(image, box)
+            luma, alpha = _layers(image.crop(box))
+            background = _underlay(luma, alpha, pixels=image.width * image.height)
+            return box, _ink(_blend(luma, alpha, background), background)
     gray = _composite_gray(image)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return _ink(gray, float(np.median(border)))
+    return None, _ink(gray, float(np.median(border)))
 
 
 def _clear_of_edges(box: tuple[int, int, int, int], size: tuple[int, int]) -> bool:
     left, top, right, bottom = box
     return left > 0 and top > 0 and right < size[0] and bottom < size[1]
-
-
-def _strokes_ink_map(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
-    # Strokes on transparency, clear of the edges (a canvas drawing): every pixel outside
-    # the strokes' box is the background itself, so its ink is 0 and the edges' median is
-    # that background. The float work is done on the box alone, with the same result.
-    luma, alpha = _layers(image.crop(box))
-    background = _underlay(luma, alpha, pixels=image.width * image.height)
-    ink = np.zeros((image.height, image.width), dtype=np.float32)
-    left, top, right, bottom = box
-    ink[top:bottom, left:right] = _ink(_blend(luma, alpha, background), background)
-    return ink
 
 
 def _ink(gray: np.ndarray, background: float) -> np.ndarray:
@@ -218,15 +227,18 @@ def _blend(luma: np.ndarray, alpha: np.ndarray, background: float) -> np.ndarray
     return gray * opacity + background * (1.0 - opacity)
 
 
-def normalize_digit(ink: np.ndarray) -> np.ndarray:
-    """Crop to the ink, fit the longer side to 20 px, centre by mass in 28x28."""
+def normalize_digit(ink: np.ndarray, *, extent: int | None = None) -> np.ndarray:
+    """Crop to the ink, fit the longer side to 20 px, centre by mass in 28x28.
+
+    `extent` is the longer side of the whole drawing when `ink` is only the box around it.
+    """
     mask = ink > BBOX_THRESHOLD
     if not mask.any():
         raise EmptyDrawingError(ERROR_EMPTY_DRAWING)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = bottom - top, right - left
-    _reject_specks(mask[top:bottom, left:right], max(ink.shape))
+    _reject_specks(mask[top:bottom, left:right], extent or max(ink.shape))
     scale = DIGIT_BOX / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     crop = Image.fromarray(np.ascontiguousarray(ink[top:bottom, left:right]), mode="F")

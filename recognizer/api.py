@@ -244,7 +244,8 @@ class PredictionViewSet(
         return super().get_permissions()
 
     def _created(self, drawings) -> list[dict]:
-        return DrawingSerializer(drawings, many=True, context=self.get_serializer_context()).data
+        serializer = DrawingSerializer(context=self.get_serializer_context())
+        return [serializer.to_representation(drawing) for drawing in drawings]
 
     @extend_schema(
         summary="Recognize a digit",

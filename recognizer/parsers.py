@@ -21,6 +21,11 @@ class JSONWhateverAccept(DefaultContentNegotiation):
     """Answer JSON when the Accept header asks for something else (a browser's text/html)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        # One renderer and no media type parameters (`; indent=4`) or format asked for:
+        # the answer is that renderer whatever the Accept header, so it need not be parsed.
+        named = format_suffix or self.settings.URL_FORMAT_OVERRIDE in request.query_params
+        if len(renderers) == 1 and not named and ";" not in request.headers.get("Accept", ""):
+            return renderers[0], renderers[0].media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except NotAcceptable:

@@ -175,6 +175,15 @@ def test_any_accept_header_gets_json(staff_client, accept, path):
     assert response["Content-Type"] == "application/json"
 
 
+def test_accept_parameters_and_formats_still_count(staff_client):
+    indented = staff_client.get("/api/stats/", HTTP_ACCEPT="application/json; indent=2")
+    plain = staff_client.get("/api/stats/", HTTP_ACCEPT="text/html")
+    assert indented.content.startswith(b'{\n  "') and b"\n" not in plain.content
+    assert indented.json() == plain.json()
+    assert staff_client.get("/api/stats/?format=json").status_code == 200
+    assert staff_client.get("/api/stats/?format=xml").status_code == 404
+
+
 def test_wrong_host_under_api_is_json(api_client, settings):
     settings.ALLOWED_HOSTS = ["digits.example.com"]
     response = api_client.get("/api/stats/", HTTP_HOST="evil.example.net")

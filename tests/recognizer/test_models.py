@@ -108,6 +108,36 @@ def test_insert_with_prediction_stores_what_save_stores():
     assert row.created_at == inserted.created_at and row.prediction.created_at is not None
 
 
+def test_insert_with_prediction_reuses_its_statement_with_each_rows_values():
+    if connection.vendor != "postgresql":
+        pytest.skip("one statement for both rows is PostgreSQL's (a data-modifying WITH)")
+    first = _unsaved_drawing(stroke_png(1))
+    Drawing.objects.insert_with_prediction(first)  # Django's compiler writes the statement
+    saved, inserted = _unsaved_drawing(stroke_png(3)), _unsaved_drawing(stroke_png(3))
+    for drawing in (saved, inserted):
+        drawing.source, drawing.session_key, drawing.prediction.digit = "api", "w", 3
+    saved.save()
+    saved.prediction.save()
+
+    Drawing.objects.insert_with_prediction(inserted)  # the same statement, this row's values
+
+    assert _stored(inserted) == _stored(saved) != _stored(first)
+    assert Drawing.objects.get(pk=inserted.pk).created_at == inserted.created_at
+
+
+def test_drawing_indexes_are_those_its_reads_need():
+    if connection.vendor != "postgresql":
+        pytest.skip("the index list is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'recognizer_drawing'")
+        names = {name for (name,) in cursor.fetchall()}
+
+    # No LIKE index on session_key and no second index on user_id: each costs every insert.
+    assert not any(name.endswith("_like") for name in names)
+    assert not any(name.startswith("recognizer_drawing_user_id") for name in names)
+    assert {"drawing_by_user", "drawing_by_session"} <= names
+
+
 def test_insert_with_prediction_refused_stores_neither_row():
     if connection.vendor != "postgresql":
         pytest.skip("one statement for both rows is PostgreSQL's (a data-modifying WITH)")
