@@ -1,11 +1,13 @@
 """Load benchmark: gunicorn as the Procfile starts it, on PostgreSQL, driven by wrk.
 
-make bench      # or: python scripts/bench.py [--requests 2000] [--clients 1 8 32]
+make bench      # or: python scripts/bench.py [--requests 2000] [--clients 1 8 32] [--rounds 1]
 
-Prints, from one run: requests/s and p50/p95/p99 latency of POST /api/predictions/ and
-GET /healthz at each client count, their throughput ratio, peak RSS per worker, and
-whether the rows in the database equal the 201 responses counted. Writes the same
-figures to reports/bench.json and reports/bench.md.
+Prints requests/s and p50/p95/p99 latency of POST /api/predictions/ and GET /healthz at
+each client count, their throughput ratio, peak RSS per worker, and whether the rows in
+the database equal the 201 responses counted. With --rounds N each client count is run N
+times, predict then healthz each time: the table gives the medians, and the ratio is the
+median of the rounds' ratios with their range (each round's two endpoints share the
+machine's state of the moment). Writes the same figures to reports/bench.json and .md.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import platform
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -179,6 +182,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint and level")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per client count")
     parser.add_argument("--port", type=int, default=8077)
     parser.add_argument("--output", type=Path, default=ROOT / "reports")
     args = parser.parse_args(argv)
@@ -240,19 +244,19 @@ def measure(args, server: subprocess.Popen, db_url: str) -> dict:
         script.write_text(lua_script("POST", ENDPOINTS[0][2], 25, bodies, marker))
         created += run_wrk(base + ENDPOINTS[0][2], script, 4, marker)["ok"]  # workers load
         for clients in args.clients:
-            for name, method, path in ENDPOINTS:
-                script = Path(tmp) / f"{name}-{clients}.lua"
-                share = max(1, args.requests // clients)
-                script.write_text(lua_script(method, path, share, bodies, marker))
-                result = run_wrk(base + path, script, clients, marker)
-                created += result["ok"] if name == "predict" else 0
-                runs.append({"endpoint": name, "clients": clients, **result})
+            for turn in range(args.rounds):
+                for name, method, path in ENDPOINTS:
+                    script = Path(tmp) / f"{name}-{clients}.lua"
+                    share = max(1, args.requests // clients)
+                    script.write_text(lua_script(method, path, share, bodies, marker))
+                    result = run_wrk(base + path, script, clients, marker)
+                    created += result["ok"] if name == "predict" else 0
+                    runs.append({"endpoint": name, "clients": clients, "round": turn, **result})
     return {
         "runs": runs,
-        "ratio": {
-            clients: _rps(runs, "predict", clients) / _rps(runs, "healthz", clients)
-            for clients in args.clients
-        },
+        "rounds": args.rounds,
+        "summary": summarize(runs),
+        "ratio": {clients: ratios(runs, clients) for clients in args.clients},
         "worker_peak_rss_mb": worker_peak_rss_mb(server.pid),
         "created_responses": created,
         "drawing_rows": int(psql(db_url, "SELECT count(*) FROM recognizer_drawing")),
@@ -261,8 +265,35 @@ def measure(args, server: subprocess.Popen, db_url: str) -> dict:
     }
 
 
-def _rps(runs: list[dict], endpoint: str, clients: int) -> float:
-    return next(r["rps"] for r in runs if r["endpoint"] == endpoint and r["clients"] == clients)
+def summarize(runs: list[dict]) -> list[dict]:
+    """Return one row per endpoint and client count: the medians of its rounds."""
+    keys = dict.fromkeys((run["clients"], run["endpoint"]) for run in runs)
+    rows = []
+    for clients, endpoint in keys:
+        same = [r for r in runs if r["clients"] == clients and r["endpoint"] == endpoint]
+        row = {"endpoint": endpoint, "clients": clients, "requests": same[0]["requests"]}
+        for figure in ("rps", "p50", "p95", "p99"):
+            row[figure] = statistics.median(r[figure] for r in same)
+        row["errors"] = sum(r["errors"] for r in same)
+        rows.append(row)
+    return rows
+
+
+def ratios(runs: list[dict], clients: int) -> dict:
+    """Return the median, lowest and highest predict/healthz ratio of the rounds at `clients`."""
+    each = [
+        _rps(runs, "predict", clients, turn) / _rps(runs, "healthz", clients, turn)
+        for turn in sorted({r["round"] for r in runs if r["clients"] == clients})
+    ]
+    return {"median": statistics.median(each), "low": min(each), "high": max(each)}
+
+
+def _rps(runs: list[dict], endpoint: str, clients: int, turn: int) -> float:
+    return next(
+        r["rps"]
+        for r in runs
+        if r["endpoint"] == endpoint and r["clients"] == clients and r["round"] == turn
+    )
 
 
 def machine() -> str:
@@ -288,12 +319,12 @@ def report(figures: dict, output: Path) -> None:
         "| Endpoint | Clients | Requests | Req/s | p50 ms | p95 ms | p99 ms | Errors |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for run in figures["runs"]:
+    for run in figures["summary"]:
         lines.append(
             f"| {run['endpoint']} | {run['clients']} | {run['requests']} | {run['rps']:.0f} | "
             f"{run['p50']:.1f} | {run['p95']:.1f} | {run['p99']:.1f} | {run['errors']} |"
         )
-    ratios = ", ".join(f"{c} clients {r:.2f}" for c, r in figures["ratio"].items())
+    ratios = ", ".join(f"{c} clients {_ratio(r)}" for c, r in figures["ratio"].items())
     peaks = ", ".join(f"{mb:.0f} MB" for mb in figures["worker_peak_rss_mb"])
     rows_ok = figures["drawing_rows"] == figures["prediction_rows"] == figures["created_responses"]
     lines += [
@@ -305,11 +336,19 @@ def report(figures: dict, output: Path) -> None:
         f"Stored per drawing (both tables, indexes, TOAST): "
         f"{figures['stored_bytes'] / max(figures['drawing_rows'], 1):,.0f} bytes",
     ]
+    if figures["rounds"] > 1:
+        lines.insert(1, f"Medians of {figures['rounds']} rounds per client count")
     text = "\n".join(lines) + "\n"
     print(text)
     output.mkdir(parents=True, exist_ok=True)
     (output / "bench.md").write_text(text)
     (output / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def _ratio(ratio: dict) -> str:
+    if ratio["low"] == ratio["high"]:
+        return f"{ratio['median']:.2f}"
+    return f"{ratio['median']:.2f} ({ratio['low']:.2f}-{ratio['high']:.2f})"
 
 
 if __name__ == "__main__":
