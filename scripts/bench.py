@@ -244,12 +244,14 @@ def measure(args, server: subprocess.Popen, db_url: str) -> dict:
         script.write_text(lua_script("POST", ENDPOINTS[0][2], 25, bodies, marker))
         created += run_wrk(base + ENDPOINTS[0][2], script, 4, marker)["ok"]  # workers load
         for clients in args.clients:
+            share = max(1, args.requests // clients)
+            scripts = {}
+            for name, method, path in ENDPOINTS:
+                scripts[name] = Path(tmp) / f"{name}-{clients}.lua"
+                scripts[name].write_text(lua_script(method, path, share, bodies, marker))
             for turn in range(args.rounds):
-                for name, method, path in ENDPOINTS:
-                    script = Path(tmp) / f"{name}-{clients}.lua"
-                    share = max(1, args.requests // clients)
-                    script.write_text(lua_script(method, path, share, bodies, marker))
-                    result = run_wrk(base + path, script, clients, marker)
+                for name, _, path in ENDPOINTS:
+                    result = run_wrk(base + path, scripts[name], clients, marker)
                     created += result["ok"] if name == "predict" else 0
                     runs.append({"endpoint": name, "clients": clients, "round": turn, **result})
     return {
@@ -346,9 +348,8 @@ def report(figures: dict, output: Path) -> None:
 
 
 def _ratio(ratio: dict) -> str:
-    if ratio["low"] == ratio["high"]:
-        return f"{ratio['median']:.2f}"
-    return f"{ratio['median']:.2f} ({ratio['low']:.2f}-{ratio['high']:.2f})"
+    median, low, high = (f"{ratio[k]:.2f}" for k in ("median", "low", "high"))
+    return median if low == high else f"{median} ({low}-{high})"
 
 
 if __name__ == "__main__":

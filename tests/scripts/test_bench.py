@@ -51,3 +51,7 @@ def test_ratio_of_one_round_is_a_single_figure():
     ratio = ratios(ROUNDS[:2], 8)
 
     assert _ratio(ratio) == "0.20"
+
+
+def test_ratio_whose_range_rounds_to_one_figure_is_that_figure():
+    assert _ratio({"median": 0.221, "low": 0.219, "high": 0.224}) == "0.22"
