@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from django.db import OperationalError
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -47,17 +46,7 @@ def read_digit(page) -> str:
 
 
 def wait_for_rows(count: int):
-    wait_until(lambda: stored_drawings() == count, message=f"{count} stored drawings")
-
-
-def stored_drawings() -> int | None:
-    """Count the rows, or None while the live server holds SQLite's table lock (ask again)."""
-    try:
-        return Drawing.objects.count()
-    except OperationalError as error:
-        if "locked" not in str(error):
-            raise
-        return None
+    wait_until(lambda: Drawing.objects.count() == count, message=f"{count} stored drawings")
 
 
 def ink_rows(drawing: Drawing) -> tuple[float, float]:
