@@ -16,7 +16,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from recognizer import access, dashboard, exports, services
-from recognizer.models import LABEL_CHOICES, NOT_A_DIGIT, Drawing, LabelChange, Prediction
+from recognizer.models import (
+    ANSWER,
+    LABEL_CHOICES,
+    NOT_A_DIGIT,
+    Drawing,
+    LabelChange,
+    Prediction,
+)
 
 # The review queue needs the width: every column in view at 1280 px.
 admin.site.enable_nav_sidebar = False
@@ -25,6 +32,10 @@ ERROR_LABEL_CLEARED = (
     "A label cannot be removed, only corrected; exclude the drawing from training instead."
 )
 ERROR_REVIEW_ACTION = "Unknown review action."
+SKIPPED_NOT_SURE = (
+    "Left {count} drawing(s) unlabelled: the model was not sure between digits, "
+    "so there is no answer to confirm. Label them with their digit."
+)
 LABEL_NAMES = {
     value: name.lower() if value == NOT_A_DIGIT else name for value, name in LABEL_CHOICES
 }
@@ -90,6 +101,32 @@ class UncertainFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AnswerFilter(admin.SimpleListFilter):
+    """What the model answered: a digit, or "not a digit" (the dashboard's matrix links here)."""
+
+    title = "answer"
+    parameter_name = "answer"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), name) for value, name in LABEL_CHOICES]
+
+    def queryset(self, request, queryset):
+        if self.value() in {str(value) for value, _ in LABEL_CHOICES}:
+            return queryset.annotate(answer=ANSWER).filter(answer=int(self.value()))
+        return queryset
+
+
+def confirmable(drawing: Drawing) -> int | None:
+    """Return the label that confirms the model's answer; None when it was not sure between digits.
+
+    "✓" on a drawing the model called "not a digit" means "not a digit", never its hidden digit.
+    """
+    prediction = drawing.prediction
+    if prediction.uncertain_reason == Prediction.Uncertainty.AMBIGUOUS:
+        return None
+    return prediction.answer
+
+
 class LabelChangeInline(admin.TabularInline):
     model = LabelChange
     fields = ["created_at", "old_label", "new_label", "source", "changed_by"]
@@ -100,6 +137,10 @@ class LabelChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def _label_phrase(label: int) -> str:
+    return "not a digit" if label == NOT_A_DIGIT else f"a {label}"
 
 
 def _relabel_action(label: int):
@@ -144,6 +185,7 @@ class DrawingAdmin(admin.ModelAdmin):
     list_filter = [
         MisclassifiedFilter,
         UncertainFilter,
+        AnswerFilter,
         ConfidenceFilter,
         "prediction__digit",
         "label",
@@ -260,17 +302,17 @@ class DrawingAdmin(admin.ModelAdmin):
             services.drawing_set_excluded(drawing=drawing, excluded=excluded, by=user)
             self.log_change(request, drawing, "Excluded" if excluded else "Included again")
             return f"#{drawing.pk} {'excluded from' if excluded else 'included in'} training."
-        labels = {
-            "confirm": drawing.prediction.digit,
-            **{f"label:{d}": d for d in range(NOT_A_DIGIT + 1)},
-        }
+        labels = {f"label:{d}": d for d in range(NOT_A_DIGIT + 1)}
+        if confirmable(drawing) is not None:
+            labels["confirm"] = confirmable(drawing)
         if do not in labels:
             return ERROR_REVIEW_ACTION
         services.drawing_relabel(drawing=drawing, label=labels[do], reviewer=user)
         return f"#{drawing.pk} labelled {LABEL_NAMES[labels[do]]}."
 
     def dashboard_view(self, request):
-        if not self.has_view_permission(request):
+        # Promoters' buttons live here: they see the page and each outcome without seeing drawings.
+        if not (self.has_view_permission(request) or access.can(request.user, access.PROMOTE)):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
@@ -301,8 +343,13 @@ class DrawingAdmin(admin.ModelAdmin):
     def review(self, drawing):
         # Buttons of one form outside the changelist's own (forms cannot nest).
         url = reverse("admin:recognizer_drawing_review", args=[drawing.pk])
+        confirm = confirmable(drawing)
         buttons = [
-            ("confirm", "✓", "c", f"Confirm #{drawing.pk} is a {drawing.prediction.digit}"),
+            *(
+                [("confirm", "✓", "c", f"Confirm #{drawing.pk} is {_label_phrase(confirm)}")]
+                if confirm is not None
+                else []
+            ),
             *[(f"label:{d}", str(d), str(d), f"Label #{drawing.pk} as {d}") for d in range(10)],
             (f"label:{NOT_A_DIGIT}", "∅", "n", f"Label #{drawing.pk} as not a digit"),
             (
@@ -367,13 +414,21 @@ class DrawingAdmin(admin.ModelAdmin):
     def probabilities(self, drawing):
         return ", ".join(f"{d}: {p:.1%}" for d, p in enumerate(drawing.prediction.probabilities))
 
-    @admin.action(description="Prediction is correct (label = prediction)", permissions=["relabel"])
+    @admin.action(
+        description="The model's answer is right (a digit, or not a digit)", permissions=["relabel"]
+    )
     def mark_correct(self, request, queryset):
+        confirmed = skipped = 0
         for drawing in queryset.select_related("prediction"):
-            services.drawing_relabel(
-                drawing=drawing, label=drawing.prediction.digit, reviewer=request.user
-            )
-        self.message_user(request, f"Confirmed {queryset.count()} prediction(s).")
+            label = confirmable(drawing)
+            if label is None:
+                skipped += 1
+                continue
+            services.drawing_relabel(drawing=drawing, label=label, reviewer=request.user)
+            confirmed += 1
+        self.message_user(request, f"Confirmed {confirmed} answer(s).")
+        if skipped:
+            self.message_user(request, SKIPPED_NOT_SURE.format(count=skipped), messages.WARNING)
 
     @admin.action(
         description="Exclude from training (scribble, not a digit)", permissions=["exclude"]

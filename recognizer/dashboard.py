@@ -8,17 +8,23 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from recognizer import retraining, selectors
-from recognizer.models import Drawing, RetrainJob
+from recognizer.models import NOT_A_DIGIT, Drawing, RetrainJob
+from recognizer.templatetags.figures import percent
 
 DAYS = 30
 PAIRS = 10
 BAR_AREA = 120  # pixels of the tallest day's bar
+LABEL_GAP = 4  # bars between two day labels, so that "30 Nov" and "1 Dec" never overlap
 
 
 def changelist(**filters) -> str:
     """Return the admin change list of drawings with these list filters applied."""
     url = reverse("admin:recognizer_drawing_changelist")
     return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def answer_name(answer: int) -> str:
+    return "not a digit" if answer == NOT_A_DIGIT else str(answer)
 
 
 def _confusion_rows(confusion: list[list[int]]) -> list[dict]:
@@ -29,11 +35,12 @@ def _confusion_rows(confusion: list[list[int]]) -> list[dict]:
         cells = [
             {
                 "predicted": predicted,
+                "name": answer_name(predicted),
                 "count": count,
                 # Row share: how often a true `true` is read as `predicted`.
                 "shade": math.ceil(10 * count / total),
                 "kind": "hit" if true == predicted else "miss",
-                "url": changelist(label__exact=true, prediction__digit__exact=predicted),
+                "url": changelist(label__exact=true, answer=predicted),
             }
             for predicted, count in enumerate(counts)
         ]
@@ -44,6 +51,7 @@ def _confusion_rows(confusion: list[list[int]]) -> list[dict]:
 def _day_bars(days: list[dict]) -> list[dict]:
     tallest = max((day["total"] for day in days), default=0) or 1
     width = 16
+    last = len(days) - 1
     return [
         {
             **day,
@@ -51,6 +59,9 @@ def _day_bars(days: list[dict]) -> list[dict]:
             "width": width,
             "height": round(BAR_AREA * day["total"] / tallest),
             "y": BAR_AREA - round(BAR_AREA * day["total"] / tallest),
+            # First, last and each month's first day, unless that one would touch either end.
+            "labelled": index in (0, last)
+            or (day["day"].day == 1 and LABEL_GAP <= index <= last - LABEL_GAP),
         }
         for index, day in enumerate(days)
     ]
@@ -65,11 +76,11 @@ def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
             **row,
             "serving": row["model_version"] == serving,
             "wrong": row["labelled"] - row["correct"],
-            "uncertain_shown": _percent(row["uncertain"] / row["total"] if row["total"] else None),
+            "uncertain_shown": percent(row["uncertain"] / row["total"] if row["total"] else None),
             "uncertain_url": changelist(
                 prediction__model_version=row["model_version"], uncertain="yes"
             ),
-            "accuracy_shown": _percent(row["accuracy"]),
+            "accuracy_shown": percent(row["accuracy"]),
             "promotion": promotions.get(row["model_version"]),
             "url": changelist(prediction__model_version=row["model_version"]),
             "misclassified_url": changelist(
@@ -80,10 +91,6 @@ def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
     ]
 
 
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{share:.1%}"
-
-
 def context() -> dict:
     """Return everything the dashboard template shows."""
     drawings = Drawing.objects.all()
@@ -91,21 +98,21 @@ def context() -> dict:
     serving = retraining.model_serving_version_or_none()
     pairs = selectors.confused_pairs(stats["confusion_matrix"], limit=PAIRS)
     for pair in pairs:
-        pair["url"] = changelist(
-            label__exact=pair["label"], prediction__digit__exact=pair["predicted"]
-        )
+        pair["name"] = answer_name(pair["predicted"])
+        pair["url"] = changelist(label__exact=pair["label"], answer=pair["predicted"])
     return {
         "stats": stats,
-        "accuracy_shown": _percent(stats["accuracy"]),
+        "accuracy_shown": percent(stats["accuracy"]),
         "serving": serving,
         "serving_promotion": selectors.model_promotions().filter(version=serving).first(),
+        "rollback_target": selectors.model_rollback_target(serving),
         "promotions": selectors.model_promotions()[:10],
         "days": _day_bars(selectors.drawings_per_day(drawings, days=DAYS)),
         "days_width": DAYS * 18,
         "bar_area": BAR_AREA,
         "versions": _versions(stats["per_model_version"], serving),
         "matrix": _confusion_rows(stats["confusion_matrix"]),
-        "digits": range(10),
+        "answers": [answer_name(a) for a in range(NOT_A_DIGIT + 1)],
         "pairs": pairs,
         "job": RetrainJob.objects.select_related("started_by").first(),
         "unreviewed_url": changelist(misclassified="unreviewed"),

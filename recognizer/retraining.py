@@ -236,14 +236,13 @@ def model_promote(
 def model_rollback(
     *, version: str | None = None, by: AbstractBaseUser | None = None, models_dir=None
 ) -> ModelPromotion:
-    """Serve an earlier version again: the one named, or the one the serving model replaced."""
+    """Serve an earlier version again: the one named, or `selectors.model_rollback_target`."""
     models_dir = Path(models_dir or settings.MODEL_PATH)
     serving = model_serving_version(models_dir)
     if version is None:
-        last = ModelPromotion.objects.filter(version=serving).first()
-        if last is None or not last.previous_version:
+        version = selectors.model_rollback_target(serving)
+        if version is None:
             raise registry.RegistryError(ERROR_NOTHING_TO_ROLL_BACK.format(version=serving))
-        version = last.previous_version
     return model_promote(
         version=version,
         by=by,

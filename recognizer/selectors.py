@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from recognizer import access
-from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange, ModelPromotion
+from recognizer.models import (
+    ANSWER,
+    NOT_A_DIGIT,
+    READ_RIGHT,
+    Drawing,
+    LabelChange,
+    ModelPromotion,
+)
 from recognizer.services import Owner
 
 
@@ -28,22 +35,23 @@ def drawing_history(drawing: Drawing) -> QuerySet[LabelChange]:
 
 
 def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
-    """Counts, accuracy on labelled drawings (overall, per digit, per model) and confusion."""
+    """Counts, accuracy on labelled drawings (overall, per digit, per model) and confusion.
+
+    Right and wrong are READ_RIGHT's: agreeing that a drawing is "not a digit" is right.
+    """
     drawings = drawings.order_by()
-    # Accuracy is over digits; drawings answered "not a digit" are counted on their own.
-    is_digit = Q(label__isnull=False) & ~Q(label=NOT_A_DIGIT)
-    is_correct = Q(prediction__digit=F("label"))
     counts = {
         "total": Count("id"),
         "uncertain": Count("id", filter=Q(prediction__uncertain=True)),
-        "labelled": Count("id", filter=is_digit),
-        "correct": Count("id", filter=is_correct),
+        "labelled": Count("id", filter=Q(label__isnull=False)),
+        "correct": Count("id", filter=READ_RIGHT),
     }
     totals = drawings.aggregate(**counts, not_a_digit=Count("id", filter=Q(label=NOT_A_DIGIT)))
-    confusion = [[0] * 10 for _ in range(10)]
-    labelled = drawings.filter(is_digit)
-    for row in labelled.values("label", "prediction__digit").annotate(n=Count("id")):
-        confusion[row["label"]][row["prediction__digit"]] = row["n"]
+    # Rows: the true digit; columns: the model's answer, digits 0-9 then "not a digit".
+    confusion = [[0] * (NOT_A_DIGIT + 1) for _ in range(10)]
+    digits = drawings.filter(label__lt=NOT_A_DIGIT).annotate(answer=ANSWER)
+    for row in digits.values("label", "answer").annotate(n=Count("id")):
+        confusion[row["label"]][row["answer"]] = row["n"]
     by_version = drawings.values("prediction__model_version").annotate(**counts)
     return {
         **totals,
@@ -87,7 +95,7 @@ def drawings_per_day(drawings: QuerySet[Drawing], *, days: int) -> list[dict]:
         .annotate(
             total=Count("id"),
             labelled=Count("id", filter=Q(label__isnull=False)),
-            correct=Count("id", filter=Q(prediction__digit=F("label"))),
+            correct=Count("id", filter=READ_RIGHT),
         )
     )
     by_day = {row["day"]: row for row in rows}
@@ -99,7 +107,7 @@ def drawings_per_day(drawings: QuerySet[Drawing], *, days: int) -> list[dict]:
 
 
 def confused_pairs(confusion: list[list[int]], *, limit: int) -> list[dict]:
-    """Return the most frequent (true digit, predicted digit) mistakes, most frequent first."""
+    """Return the most frequent (true digit, answer) mistakes, most frequent first."""
     pairs = [
         {"label": true, "predicted": predicted, "count": count}
         for true, row in enumerate(confusion)
@@ -117,3 +125,18 @@ def model_promotions() -> QuerySet[ModelPromotion]:
 def model_serving_version() -> str | None:
     """Return the version the latest promotion put into service, or None before any."""
     return ModelPromotion.objects.values_list("version", flat=True).first()
+
+
+def model_rollback_target(serving: str | None) -> str | None:
+    """Return the version a rollback from `serving` serves again, or None if none is recorded.
+
+    That is the version `serving` replaced when it was last put into service by a retrain or by
+    hand: a rollback never re-serves the version that was itself just rolled back from.
+    """
+    replaced = (
+        ModelPromotion.objects.filter(version=serving)
+        .exclude(action=ModelPromotion.Action.ROLLBACK)
+        .values_list("previous_version", flat=True)
+        .first()
+    )
+    return replaced or None

@@ -229,8 +229,8 @@ class DrawingSerializer(serializers.ModelSerializer):
         return drawing.prediction.uncertain_reason or None
 
     def get_correct(self, drawing) -> bool | None:
-        """Whether the prediction matches the label (null while unlabelled)."""
-        return None if drawing.label is None else drawing.label == drawing.prediction.digit
+        """Whether the label is the model's answer, "not a digit" included (null if unlabelled)."""
+        return drawing.read_right
 
 
 class ReadingSerializer(serializers.Serializer):
@@ -325,14 +325,18 @@ class StatsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Drawings stored.")
     uncertain = serializers.IntegerField(help_text="Drawings the model was not sure about.")
     not_a_digit = serializers.IntegerField(help_text='Drawings labelled "not a digit".')
-    labelled = serializers.IntegerField(help_text="Drawings whose true digit is known.")
-    correct = serializers.IntegerField(help_text="Labelled drawings the model read right.")
+    labelled = serializers.IntegerField(
+        help_text='Drawings with a label: their true digit, or "not a digit".'
+    )
+    correct = serializers.IntegerField(
+        help_text='Labelled drawings the model read right (agreeing "not a digit" included).'
+    )
     accuracy = serializers.FloatField(allow_null=True, help_text="correct / labelled")
     per_digit = DigitAccuracySerializer(many=True)
     per_model_version = VersionAccuracySerializer(many=True)
     confusion_matrix = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField()),
-        help_text="Rows: true digit; columns: predicted digit.",
+        help_text='Rows: true digit; columns: the model\'s answer, digits 0-9 then "not a digit".',
     )
 
 

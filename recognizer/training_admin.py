@@ -8,16 +8,21 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from ml.registry import RegistryError
-from recognizer import access, jobs, retraining
+from recognizer import access, jobs, retraining, selectors
 from recognizer.models import ModelPromotion, RetrainJob
 from recognizer.params import parse_int
+from recognizer.templatetags.figures import percent
 
 MAX_EPOCHS = 50
 STARTED = "Retrain #{id} is queued; a worker picks it up within seconds."
 PROMOTED = "Now serving {version} on every host (was {previous})."
+ERROR_ROLLBACK_CHANGED = (
+    "Nothing was changed: the version to roll back to is no longer {asked}. Check the page again."
+)
 
 
 def _post_only(request) -> None:
@@ -32,14 +37,42 @@ class RetrainJobAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "progress", "candidate", "started_by", "created_at"]
     list_filter = ["status"]
-    readonly_fields = [f.name for f in RetrainJob._meta.fields if f.name != "active"]
+    # The comparison report is the page's own table; these are the rest, in words.
+    fields = [
+        "status",
+        "progress",
+        "training",
+        "validation_accuracy",
+        "candidate",
+        "started_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "message",
+    ]
+    readonly_fields = fields
     change_form_template = "admin/recognizer/retrainjob/change_form.html"
 
     @admin.display(description="Progress")
     def progress(self, job: RetrainJob) -> str:
-        if job.status == RetrainJob.Status.RUNNING and job.epochs:
-            return f"epoch {job.epoch}/{job.epochs}"
-        return job.get_status_display()
+        if job.status != RetrainJob.Status.RUNNING:
+            return job.get_status_display()
+        if not job.epochs:
+            return "preparing the data"
+        left = f", about {_duration(job.seconds_left)} left" if job.seconds_left else ""
+        return f"epoch {job.epoch} of {job.epochs}{left}"
+
+    @admin.display(description="Training")
+    def training(self, job: RetrainJob) -> str:
+        options = retraining.RetrainOptions.from_mapping(job.options)
+        if options.quick:
+            return "smoke test: 800 digits, 1 epoch (never promoted on its own)"
+        start = "from scratch" if options.scratch else "fine-tuning the serving model"
+        return f"{options.epochs} epoch(s), {start}"
+
+    @admin.display(description="Validation accuracy")
+    def validation_accuracy(self, job: RetrainJob) -> str:
+        return percent(job.val_accuracy, 2)
 
     def has_view_permission(self, request, obj=None):
         return access.can(request.user, access.VIEW_RETRAINS) or access.can(
@@ -106,14 +139,37 @@ class RetrainJobAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_change", args=[job.pk]))
 
     def rollback_view(self, request):
-        _post_only(request)
+        """Show which version a rollback serves again; roll back to it when confirmed."""
+        access.require(request.user, access.PROMOTE)
+        serving = retraining.model_serving_version_or_none()
+        target = selectors.model_rollback_target(serving)
+        if request.method == "POST":
+            return self._rollback(request, asked=request.POST.get("version", ""), target=target)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Roll back the served model",
+            "opts": self.model._meta,
+            "serving": serving,
+            "target": target,
+        }
+        return TemplateResponse(request, "admin/recognizer/retrainjob/rollback.html", context)
+
+    def _rollback(self, request, *, asked: str, target: str | None):
+        # The version named on the page, and only that one: never what changed since.
+        if not asked or asked != target:
+            self.message_user(request, ERROR_ROLLBACK_CHANGED.format(asked=asked), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_rollback"))
         try:
-            promotion = retraining.model_rollback(by=request.user)
+            promotion = retraining.model_rollback(version=asked, by=request.user)
         except RegistryError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, PROMOTED.format(**_names(promotion)), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:recognizer_drawing_dashboard"))
+
+
+def _duration(seconds: float) -> str:
+    return f"{round(seconds)} s" if seconds < 90 else f"{round(seconds / 60)} min"
 
 
 def _names(promotion: ModelPromotion) -> dict:

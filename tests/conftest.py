@@ -177,6 +177,19 @@ def models_dir(tmp_path, settings):
 
 
 @pytest.fixture
+def fake_models_dir(tmp_path, settings):
+    """A folder of three stand-in versions, cnn-old serving: for promotions, not predictions."""
+    from ml.inference import CURRENT, SERVED_MODEL
+
+    for version in ("cnn-old", "cnn-new", "cnn-newer"):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / SERVED_MODEL).write_bytes(b"flatbuffer")
+    (tmp_path / CURRENT).write_text("cnn-old\n")
+    settings.MODEL_PATH = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
 def user(db):
     return UserFactory()
 

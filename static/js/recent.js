@@ -13,7 +13,7 @@ function item(drawing) {
   img.alt = `Drawing ${drawing.id}`;
   const caption = document.createElement("span");
   const answer = drawing.label === "not_a_digit" ? "not a digit" : drawing.label;
-  const label = drawing.label === null ? "" : drawing.label === drawing.digit ? " ✓" : ` → ${answer}`;
+  const label = drawing.label === null ? "" : drawing.correct ? " ✓" : ` → ${answer}`;
   caption.textContent = `${drawing.uncertain ? "?" : drawing.digit}${label}`;
   li.append(img, caption);
   return li;

@@ -153,3 +153,43 @@ def test_admin_is_closed_to_non_staff(client, user):
         assert response.status_code == 302 and "/login/" in response["Location"]
     _act(client, "relabel_as_7", [drawing])
     assert Drawing.objects.get().label is None
+
+
+def _review(client, drawing, do: str):
+    return client.post(f"{CHANGELIST}{drawing.pk}/review/", {"do": do}, follow=True)
+
+
+def test_admin_confirm_on_not_a_digit_labels_not_a_digit(admin_client):
+    star = DrawingFactory(
+        prediction__digit=4, prediction__uncertain=True, prediction__uncertain_reason="not_a_digit"
+    )
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert f'aria-label="Confirm #{star.pk} is not a digit"' in html
+    _review(admin_client, star, "confirm")
+    star.refresh_from_db()
+    assert star.label == NOT_A_DIGIT and star.read_right is True
+
+
+def test_admin_offers_no_confirm_when_the_model_was_not_sure_between_digits(admin_client):
+    unsure = DrawingFactory(
+        prediction__digit=1,
+        prediction__uncertain=True,
+        prediction__uncertain_reason="ambiguous",
+        prediction__alternatives=[1, 7],
+    )
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert f"Confirm #{unsure.pk}" not in html
+    page = _review(admin_client, unsure, "confirm").content.decode()
+    assert "Unknown review action." in page
+    _act(admin_client, "mark_correct", [unsure])
+    unsure.refresh_from_db()
+    assert unsure.label is None and not LabelChange.objects.exists()
+
+
+def test_admin_mark_correct_confirms_each_answer(admin_client):
+    seven = DrawingFactory(prediction__digit=7)
+    star = DrawingFactory(
+        prediction__digit=4, prediction__uncertain=True, prediction__uncertain_reason="not_a_digit"
+    )
+    _act(admin_client, "mark_correct", [seven, star])
+    assert {d.pk: d.label for d in Drawing.objects.all()} == {seven.pk: 7, star.pk: NOT_A_DIGIT}

@@ -51,13 +51,15 @@ def test_feedback_not_a_digit_is_stored_and_kept_out_of_training(api_client):
     body = api_client.post(PREDICT, {"image": data_url(sketch_png(LETTER_X))}, format="json")
     answered = api_client.patch(body.json()["url"], {"label": "not_a_digit"}, format="json")
     assert answered.status_code == 200
-    assert (answered.json()["label"], answered.json()["correct"]) == ("not_a_digit", False)
+    # The model said "not a digit" and the person agreed: the model was right.
+    assert (answered.json()["label"], answered.json()["correct"]) == ("not_a_digit", True)
     drawing = Drawing.objects.get()
     assert drawing.label == NOT_A_DIGIT
     assert drawing.label_changes.get().new_label == NOT_A_DIGIT
     assert not Drawing.objects.for_training().exists()
     stats = api_client.get("/api/stats/").json()
-    assert (stats["not_a_digit"], stats["labelled"], stats["uncertain"]) == (1, 0, 1)
+    assert (stats["not_a_digit"], stats["labelled"], stats["uncertain"]) == (1, 1, 1)
+    assert (stats["correct"], stats["accuracy"]) == (1, 1.0)
 
 
 def test_label_other_than_a_digit_or_not_a_digit_is_400(api_client, digit_png):

@@ -4,20 +4,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ml import registry
-from ml.inference import CURRENT, SERVED_MODEL
 from recognizer.models import ModelPromotion
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def models_dir(tmp_path, settings):
-    for version in ("cnn-old", "cnn-new"):
-        (tmp_path / version).mkdir()
-        (tmp_path / version / SERVED_MODEL).write_bytes(b"flatbuffer")
-    (tmp_path / CURRENT).write_text("cnn-old\n")
-    settings.MODEL_PATH = tmp_path
-    return tmp_path
+def models_dir(fake_models_dir):
+    return fake_models_dir
 
 
 def test_promote_by_hand_then_roll_back_is_recorded(models_dir, staff_user):
@@ -31,6 +25,20 @@ def test_promote_by_hand_then_roll_back_is_recorded(models_dir, staff_user):
     assert registry.serving_version(models_dir) == "cnn-old"
     rolled = ModelPromotion.objects.latest()
     assert (rolled.action, rolled.version, rolled.promoted_by) == ("rollback", "cnn-old", None)
+
+
+def test_a_second_rollback_never_reserves_the_version_it_rolled_back_from(models_dir):
+    call_command("promote", "cnn-new")
+    call_command("promote", "cnn-newer")  # say, a smoke-test model promoted by mistake
+    call_command("rollback")
+    assert registry.serving_version(models_dir) == "cnn-new"
+    call_command("rollback")  # back to what cnn-new replaced, never to cnn-newer again
+    assert registry.serving_version(models_dir) == "cnn-old"
+    with pytest.raises(CommandError, match="No earlier version is recorded for cnn-old"):
+        call_command("rollback")
+    call_command("rollback", "cnn-newer")  # named: served again, as asked
+    assert registry.serving_version(models_dir) == "cnn-newer"
+    assert ModelPromotion.objects.count() == 5
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_dashboard_shows_volume_live_accuracy_confusion_and_pairs(admin_client, 
     assert "0.0%" in html and "50.0%" in html
     # The confusion matrix is a table whose cells link into the filtered change list.
     assert 'class="matrix"' in html and html.count('<td class="') >= 100
-    pair = f"{CHANGELIST}?label__exact=3&amp;prediction__digit__exact=8"
+    pair = f"{CHANGELIST}?label__exact=3&amp;answer=8"
     assert pair in html
     assert html.index('aria-label="true 3, read as 8: 2 drawings">2</a>') < html.index(
         'aria-label="true 7, read as 1: 1 drawings">1</a>'
@@ -50,7 +50,7 @@ def test_dashboard_shows_volume_live_accuracy_confusion_and_pairs(admin_client, 
 
 
 def test_dashboard_pair_link_opens_exactly_those_drawings(admin_client, reviewed):
-    html = admin_client.get(f"{CHANGELIST}?label__exact=3&prediction__digit__exact=8").content
+    html = admin_client.get(f"{CHANGELIST}?label__exact=3&answer=8").content
     shown = {
         d.pk
         for d in Drawing.objects.all()

@@ -105,3 +105,82 @@ def test_a_retrain_whose_worker_died_no_longer_blocks_the_next(client, trainer, 
     stale.refresh_from_db()
     assert stale.status == "failed" and stale.active is None and "Abandoned" in stale.message
     assert RetrainJob.objects.filter(active=True).count() == 1
+
+
+ROLLBACK = "/admin/recognizer/retrainjob/rollback/"
+DASHBOARD = "/admin/recognizer/drawing/dashboard/"
+
+
+@pytest.fixture
+def promoter(client):
+    """Someone who may retrain, promote and roll back, and holds no other permission."""
+    user = UserFactory(username="promoter", is_staff=True)
+    app, codename = access.PROMOTE.split(".")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+    )
+    client.force_login(user)
+    return user
+
+
+def test_promoter_opens_the_dashboard_and_rolls_back_after_confirming(
+    client, promoter, fake_models_dir
+):
+    for version, previous in (("cnn-new", "cnn-old"), ("cnn-newer", "cnn-new")):
+        ModelPromotion.objects.create(version=version, previous_version=previous, action="manual")
+    registry.set_serving(fake_models_dir, "cnn-newer")
+    dashboard = client.get(DASHBOARD)
+    assert dashboard.status_code == 200
+    assert "Roll back to cnn-new…" in dashboard.content.decode()
+    confirm = client.get(ROLLBACK).content.decode()  # asks first, naming both versions
+    assert "Serving now: <strong>cnn-newer</strong>" in confirm and "Yes, serve cnn-new" in confirm
+    assert ModelPromotion.objects.count() == 2
+
+    done = client.post(ROLLBACK, {"version": "cnn-new"}, follow=True)
+    assert done.redirect_chain[-1][0] == DASHBOARD
+    assert "Now serving cnn-new on every host (was cnn-newer)." in done.content.decode()
+    rolled = ModelPromotion.objects.latest()
+    assert (rolled.version, rolled.action, rolled.promoted_by) == ("cnn-new", "rollback", promoter)
+    # The next rollback names what cnn-new replaced, never cnn-newer again.
+    assert "Roll back to cnn-old…" in done.content.decode()
+
+
+def test_rollback_refuses_a_version_other_than_the_one_it_named(client, promoter, fake_models_dir):
+    ModelPromotion.objects.create(version="cnn-new", previous_version="cnn-old", action="manual")
+    registry.set_serving(fake_models_dir, "cnn-new")
+    page = client.post(ROLLBACK, {"version": "cnn-newer"}, follow=True).content.decode()
+    assert "Nothing was changed" in page
+    assert registry.serving_version(fake_models_dir) == "cnn-new"
+    assert ModelPromotion.objects.count() == 1
+
+
+def test_rollback_page_says_when_there_is_nothing_to_roll_back_to(
+    client, promoter, fake_models_dir
+):
+    page = client.get(ROLLBACK).content.decode()
+    assert "there is nothing to roll back to" in page and "Yes, serve" not in page
+    assert "No earlier version to roll back to." in client.get(DASHBOARD).content.decode()
+
+
+def test_rollback_needs_the_promote_permission(client, fake_models_dir):
+    reviewer = UserFactory(username="plain-reviewer", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=access.REVIEWERS))
+    client.force_login(reviewer)
+    assert client.get(ROLLBACK).status_code == 403
+    assert client.post(ROLLBACK, {"version": "cnn-new"}).status_code == 403
+
+
+def test_job_page_shows_percentages_and_words_not_floats_or_json(client, promoter):
+    job = RetrainJob.objects.create(
+        status="running",
+        epochs=0,
+        options={"epochs": 3, "quick": False, "scratch": False},
+        val_accuracy=0.8888888888888888,
+    )
+    page = job_page(client, job)
+    assert "Preparing the data" in page and "of ?" not in page
+    assert "88.89%" in page and "0.888" not in page
+    assert "3 epoch(s), fine-tuning the serving model" in page and '{"epochs"' not in page
+    job.epochs, job.epoch = 3, 1
+    job.save()
+    assert "Epoch 1 of 3" in job_page(client, job)
