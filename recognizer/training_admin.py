@@ -100,7 +100,8 @@ class RetrainJobAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(RetrainJob, pk=object_id)
+        # Any path under a job lands here (the admin's catch-all): a number, or a 404.
+        job = get_object_or_404(RetrainJob, pk=parse_int(object_id, low=1, high=2**63 - 1))
         extra = {
             "job": job,
             "can_promote": access.can(request.user, access.PROMOTE),

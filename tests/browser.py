@@ -1,13 +1,18 @@
 """Driving the system Chromium with Playwright (its own browser download does not work here)."""
 
+import io
 import itertools
 import os
+import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,6 +80,30 @@ def ellipse(cx=0.5, cy=0.5, rx=0.22, ry=0.33, n=36):
     ]
 
 
+PROVISIONAL = re.compile(r"\bis-provisional\b")
+
+
+def open_canvas(page) -> None:
+    page.goto("/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def read_digit(page) -> str:
+    """Wait for the live reading to settle and return the digit shown."""
+    expect(page.locator(".result")).not_to_have_class(PROVISIONAL, timeout=10_000)
+    digit = page.locator("#prediction-digit")
+    expect(digit).not_to_have_text("", timeout=10_000)
+    return digit.inner_text()
+
+
+def ink_rows(drawing) -> tuple[float, float]:
+    """Return the top and bottom of the ink in a stored image, as fractions of its height."""
+    image = Image.open(io.BytesIO(bytes(drawing.image)))
+    alpha = np.asarray(image.convert("RGBA"))[:, :, 3]
+    rows = np.flatnonzero(alpha.max(axis=1) > 0)
+    return rows[0] / alpha.shape[0], rows[-1] / alpha.shape[0]
+
+
 def wait_until(condition, *, timeout: float = 10.0, message: str = "condition"):
     """Poll `condition` (e.g. a database count the page's requests change) until it holds."""
     deadline = time.monotonic() + timeout
@@ -91,6 +120,19 @@ def axe_violations(page) -> list[tuple[str, str]]:
     return [(v["id"], v["help"]) for v in Axe().run(page).response["violations"]]
 
 
+def star(cx=0.5, cy=0.52, r=0.36):
+    """A five-pointed star in one stroke: no digit at all."""
+    import math
+
+    return [
+        (
+            cx + r * math.cos(math.radians(-90 + 144 * i)),
+            cy + r * math.sin(math.radians(-90 + 144 * i)),
+        )
+        for i in range(6)
+    ]
+
+
 ONE = [(0.52, 0.15), (0.48, 0.85)]
 SEVEN_BAR = [(0.28, 0.2), (0.72, 0.2)]
 SEVEN_STEM = [(0.72, 0.2), (0.45, 0.85)]
@@ -99,3 +141,4 @@ FOUR_ANGLE = [(0.55, 0.12), (0.22, 0.62), (0.8, 0.62)]
 FOUR_STEM = [(0.62, 0.35), (0.62, 0.9)]
 X_DOWN = [(0.25, 0.2), (0.75, 0.8)]
 X_UP = [(0.75, 0.2), (0.25, 0.8)]
+STAR = star()

@@ -1,23 +1,31 @@
 // The canvas page. While the person draws, the model reads the drawing and stores nothing.
-// A drawing is stored once, with the reading the person last saw, when they are done with it:
-// they answer "was it right?", move on (Clear, Esc, a new upload), or leave the page.
+// A drawing is stored once, as it is at that moment, when the person is done with it: they
+// answer "was it right?", move on (Clear, Esc, a new upload, a link), or leave the page.
 import { ApiError, giveFeedback, read, store } from "./api.js";
+import {
+  answerButtons,
+  enableAnswers,
+  fitAnswers,
+  labelName,
+  labelOf,
+  markAnswered,
+} from "./answers.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { loadRecent, showStored } from "./recent.js";
-import { clearReading, describe, setStale, showReading } from "./result.js";
+import { clearReading, confirmable, describe, setProvisional, showReading } from "./result.js";
 
 const READ_DURING_STROKE_MS = 400;
 const ANSWER_CHANGES = 1; // the person may change their answer once
-const EMPTY_MESSAGE = "The canvas is empty: draw a digit first.";
 const NOT_AN_IMAGE = "That file is not an image this site can read: use PNG, JPEG, WebP, GIF or BMP.";
 const FAILED = "Something went wrong. Please try again.";
-const NOT_A_DIGIT = "not_a_digit"; // the API's label for a drawing that is no digit
+const NOT_READ = "The drawing could not be read, so nothing was saved. Please try again.";
+const READING_CHANGED = "The drawing now reads differently: check the new reading, then answer.";
+const NEW_DRAWING = "A new drawing: the last one is saved.";
 const $ = (id) => document.getElementById(id);
 
 const pad = new DrawingPad($("digit-canvas"), { width: Number($("pen-width").value) });
-const answerButtons = () => document.querySelectorAll("#feedback button");
 let drawing = newDrawing();
-let inFlight = null; // the reading under way: { controller, seq }
+let inFlight = null; // the reading under way: { controller, seq, version, done }
 let readSeq = 0;
 let shownSeq = 0;
 let lastReadAt = 0;
@@ -26,7 +34,7 @@ function newDrawing(source = "canvas", file = null) {
   // The idempotency key: a retried store of this drawing can never add a second row.
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return { key, source, file, blob: null, reading: null, storing: null, answers: 0 };
+  return { key, source, file, sent: null, reading: null, readVersion: -1, storing: null, answers: 0 };
 }
 
 function say(message, kind = "") {
@@ -38,13 +46,6 @@ function feedbackSay(message) {
   $("feedback-status").textContent = message;
 }
 
-function enableAnswers(enabled) {
-  answerButtons().forEach((button) => {
-    button.disabled = !enabled;
-    if (enabled) button.setAttribute("aria-pressed", "false");
-  });
-}
-
 function resetResult(message) {
   if (inFlight) inFlight.controller.abort();
   inFlight = null;
@@ -53,50 +54,65 @@ function resetResult(message) {
   feedbackSay("");
 }
 
-async function readNow({ announce = true } = {}) {
+// Read the drawing as it is now. A reading taken mid-stroke is provisional: not announced,
+// and an error is not shown (the first moments of a stroke are "just a dot").
+function readNow({ provisional = false } = {}) {
   if (pad.isEmpty) {
     resetResult();
-    say(EMPTY_MESSAGE, "error");
-    return;
+    return Promise.resolve();
   }
   if (inFlight) inFlight.controller.abort();
-  const current = { controller: new AbortController(), seq: ++readSeq };
+  const current = { controller: new AbortController(), seq: ++readSeq, version: pad.version };
   inFlight = current;
-  const d = drawing;
   lastReadAt = performance.now();
-  setStale(Boolean(d.reading));
+  current.done = readInto(drawing, current, provisional).finally(() => {
+    if (inFlight === current) inFlight = null;
+  });
+  return current.done;
+}
+
+async function readInto(d, current, provisional) {
   try {
-    const blob = d.file || (await pad.toPNG());
-    const reading = await read(blob, { signal: current.controller.signal });
+    const reading = await read(d.file || pad.toPNG(), { signal: current.controller.signal });
     if (current.controller.signal.aborted) return; // superseded, maybe while reading the body
     // A reading that comes back after the drawing was stored is not what the person answered.
     if (d !== drawing || current.seq < shownSeq || d.storing) return;
     shownSeq = current.seq;
-    Object.assign(d, { blob, reading });
+    Object.assign(d, { reading, readVersion: current.version });
     showReading(reading);
+    fitAnswers(reading);
     enableAnswers(d.answers <= ANSWER_CHANGES);
+    if (provisional || pad.isDrawing) return;
+    setProvisional(false);
     say("");
-    if (announce) $("announcer").textContent = describe(reading);
+    $("announcer").textContent = describe(reading);
   } catch (error) {
-    if (error.name === "AbortError" || d !== drawing) return;
+    if (error.name === "AbortError" || d !== drawing || provisional) return;
     d.reading = null;
     resetResult("No reading");
     say(error instanceof ApiError ? error.message : FAILED, "error");
-  } finally {
-    if (inFlight === current) inFlight = null;
   }
 }
 
-// The drawing is done: store it once (nothing if it was never read). Returns the stored drawing.
+// Wait until the shown reading is of the drawing as it is now (the one under way, or a new one).
+async function settle(d) {
+  for (let tries = 0; tries < 3 && d === drawing; tries += 1) {
+    if (d.readVersion === pad.version && !inFlight) return;
+    await (inFlight && inFlight.version === pad.version ? inFlight.done : readNow());
+  }
+}
+
+// The drawing is done: store it once, as it is now (nothing if it was never read).
 function finish({ keepalive = false } = {}) {
   const d = drawing;
   if (!d.reading || d.storing) return d.storing;
-  // What is stored is what the person saw: a reading still under way is dropped.
   if (inFlight) inFlight.controller.abort();
   inFlight = null;
-  setStale(false);
-  d.storing = store(d.blob, { source: d.source, key: d.key, keepalive }).then(
+  setProvisional(false);
+  d.sent ??= d.file || pad.toPNG(); // a retry sends the same image with the same key
+  d.storing = store(d.sent, { source: d.source, key: d.key, keepalive }).then(
     (stored) => {
+      d.stored = true;
       showStored(stored);
       return stored;
     },
@@ -156,35 +172,64 @@ async function sameFile(a, b) {
   return u.every((byte, i) => byte === v[i]);
 }
 
-const labelName = (label) => (label === NOT_A_DIGIT ? "not a digit" : String(label));
-
-async function answer(label, button) {
+// Store the drawing as it is when answered, labelled with what the pressed button says.
+async function answer(button) {
   const d = drawing;
-  if (!d.reading || d.answers > ANSWER_CHANGES) return;
+  if (!d.reading || d.answers > ANSWER_CHANGES || d.answering) return;
+  const label = labelOf(button); // what the button said when it was pressed
+  d.answering = true;
   feedbackSay("Saving…");
   try {
+    if (!d.storing) {
+      await settle(d);
+      if (d !== drawing) return;
+      if (!d.reading || d.readVersion !== pad.version) return feedbackSay(NOT_READ);
+    }
+    // "✓" agrees with a reading: if the finished drawing reads otherwise, ask again.
+    if (button.id === "feedback-correct" && confirmable(d.reading) !== label) {
+      return feedbackSay(READING_CHANGED);
+    }
     const stored = await finish();
     const labelled = await giveFeedback(stored.url, label);
     d.answers += 1;
     showStored(labelled);
-    answerButtons().forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
-    if (d.answers > ANSWER_CHANGES) {
-      answerButtons().forEach((b) => (b.disabled = b !== button));
-      feedbackSay(`Saved as ${labelName(label)}. Only a reviewer can change it now.`);
-    } else {
-      feedbackSay(`Thank you: saved as ${labelName(label)}. Pick again to change it.`);
-    }
+    const final = d.answers > ANSWER_CHANGES;
+    markAnswered(button, { final });
+    feedbackSay(
+      final
+        ? `Saved as ${labelName(label)}. Only a reviewer can change it now.`
+        : `Thank you: saved as ${labelName(label)}. Pick again to change it.`,
+    );
   } catch (error) {
     feedbackSay(error instanceof ApiError ? error.message : FAILED);
+  } finally {
+    d.answering = false;
   }
 }
 
-pad.addEventListener("newdrawing", () => startNewDrawing());
+// Following a link is being done with the drawing: store it first, so the next page has it.
+function leaveThrough(event) {
+  const link = event.target.closest("a[href]");
+  const plain = event.button === 0 && !(event.metaKey || event.ctrlKey || event.shiftKey || event.altKey);
+  if (!link || !plain || event.defaultPrevented || link.target || link.origin !== location.origin) return;
+  if (!drawing.reading || drawing.stored) return;
+  event.preventDefault();
+  const go = () => location.assign(link.href);
+  (finish() || Promise.resolve()).then(go, go);
+}
+
+pad.addEventListener("newdrawing", () => {
+  const saved = Boolean(drawing.storing);
+  startNewDrawing();
+  if (saved) say(NEW_DRAWING);
+});
+pad.addEventListener("strokestart", () => setProvisional(true));
 pad.addEventListener("strokeend", () => readNow());
 pad.addEventListener("strokemove", () => {
-  if (!inFlight && performance.now() - lastReadAt > READ_DURING_STROKE_MS) readNow({ announce: false });
+  if (!inFlight && performance.now() - lastReadAt > READ_DURING_STROKE_MS) {
+    readNow({ provisional: true });
+  }
 });
-$("predict").addEventListener("click", () => readNow());
 $("undo").addEventListener("click", undo);
 $("clear").addEventListener("click", clearPad);
 $("pen-width").addEventListener("input", (event) => {
@@ -192,13 +237,8 @@ $("pen-width").addEventListener("input", (event) => {
   $("pen-width-value").textContent = event.target.value;
 });
 $("upload").addEventListener("change", (event) => useFile(event.target.files[0]));
-$("feedback-correct").addEventListener("click", (event) => {
-  if (drawing.reading) answer(drawing.reading.digit, event.currentTarget);
-});
-document.querySelectorAll("#feedback [data-label]").forEach((button) => {
-  const label = button.dataset.label === NOT_A_DIGIT ? NOT_A_DIGIT : Number(button.dataset.label);
-  button.addEventListener("click", () => answer(label, button));
-});
+answerButtons().forEach((button) => button.addEventListener("click", () => answer(button)));
+document.addEventListener("click", leaveThrough);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") clearPad();
   else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {

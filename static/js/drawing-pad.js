@@ -15,6 +15,7 @@ export class DrawingPad extends EventTarget {
     this.current = null;
     this.background = null; // an uploaded image shown instead of strokes
     this.sealed = false; // a finished drawing: the next stroke starts a new one
+    this.version = 0; // counts changes, so that a reading can say which drawing it read
     this.#listen();
     new ResizeObserver(() => this.#resize()).observe(canvas);
     this.#resize();
@@ -26,34 +27,43 @@ export class DrawingPad extends EventTarget {
 
   undo() {
     this.strokes.pop();
-    this.redraw();
+    this.#changed();
   }
 
   clear() {
     this.strokes = [];
     this.background = null;
     this.sealed = false;
-    this.redraw();
+    this.#changed();
   }
 
   showImage(bitmap) {
     this.strokes = [];
     this.sealed = false;
     this.background = bitmap;
+    this.#changed();
+  }
+
+  #changed() {
+    this.version += 1;
     this.redraw();
   }
 
-  // A 280 px PNG of the strokes, encoded off the main thread where the browser can.
+  // A 280 px PNG of the strokes, encoded at once: `toBlob` and `convertToBlob` wait for the
+  // browser's idle time (Chromium forces them only after one second, four on Android), while
+  // `toDataURL` takes a few tens of milliseconds and never stalls.
   toPNG(size = SEND_SIZE) {
-    if (typeof OffscreenCanvas === "function") {
-      const canvas = new OffscreenCanvas(size, size);
-      this.#paint(canvas.getContext("2d"), size);
-      return canvas.convertToBlob({ type: "image/png" });
-    }
     const canvas = document.createElement("canvas");
     canvas.width = canvas.height = size;
     this.#paint(canvas.getContext("2d"), size);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const url = canvas.toDataURL("image/png");
+    const bytes = Uint8Array.from(atob(url.slice(url.indexOf(",") + 1)), (c) => c.charCodeAt(0));
+    return new Blob([bytes], { type: "image/png" });
+  }
+
+  // A stroke is under way: its readings are provisional.
+  get isDrawing() {
+    return this.current !== null;
   }
 
   #listen() {
@@ -75,12 +85,13 @@ export class DrawingPad extends EventTarget {
     event.preventDefault();
     this.canvas.setPointerCapture(event.pointerId);
     if (this.background || this.sealed) {
+      this.dispatchEvent(new Event("newdrawing")); // while the finished drawing is still here
       this.clear();
-      this.dispatchEvent(new Event("newdrawing"));
     }
     this.current = { width: this.penWidth / 280, points: [this.#point(event)] };
     this.strokes.push(this.current);
-    this.redraw();
+    this.#changed();
+    this.dispatchEvent(new Event("strokestart"));
   }
 
   #move(event) {
@@ -88,7 +99,7 @@ export class DrawingPad extends EventTarget {
     event.preventDefault();
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
     for (const e of events.length ? events : [event]) this.current.points.push(this.#point(e));
-    this.redraw();
+    this.#changed();
     this.dispatchEvent(new Event("strokemove"));
   }
 

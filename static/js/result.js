@@ -3,9 +3,12 @@
 const $ = (id) => document.getElementById(id);
 const bars = () => document.querySelectorAll("#probabilities li");
 
+export const NOT_A_DIGIT = "not_a_digit"; // the API's label for a drawing that is no digit
+export const NOT_A_DIGIT_MESSAGE = "That doesn't look like a digit";
+
 export const percent = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1)}%`;
 
-function alternatives(reading, count = 2) {
+function runnersUp(reading, count = 2) {
   return reading.probabilities
     .map((p, digit) => ({ digit, p }))
     .filter(({ digit, p }) => digit !== reading.digit && p >= 0.01)
@@ -13,7 +16,12 @@ function alternatives(reading, count = 2) {
     .slice(0, count);
 }
 
-export const NOT_A_DIGIT_MESSAGE = "That doesn't look like a digit";
+// What the person may confirm: the digit read, "not a digit", or nothing when the model
+// could not tell between digits (then they pick one of its alternatives or any digit).
+export function confirmable(reading) {
+  if (reading.uncertain_reason === NOT_A_DIGIT) return NOT_A_DIGIT;
+  return reading.uncertain ? null : reading.digit;
+}
 
 // "Not sure — 4 or 9?": the model's own alternatives, most likely first.
 function notSure(reading) {
@@ -22,33 +30,38 @@ function notSure(reading) {
 
 // What the verdict says: a digit and how sure, or that the model does not know.
 function headline(reading) {
-  if (reading.uncertain_reason === "not_a_digit") return NOT_A_DIGIT_MESSAGE;
+  if (reading.uncertain_reason === NOT_A_DIGIT) return NOT_A_DIGIT_MESSAGE;
   if (reading.uncertain) return notSure(reading);
   return `${percent(reading.confidence)} sure`;
 }
 
 // The sentence a screen reader hears once per reading.
 export function describe(reading) {
-  if (reading.uncertain) return `${headline(reading)}.`;
+  if (reading.uncertain_reason === NOT_A_DIGIT) return `${NOT_A_DIGIT_MESSAGE}.`;
+  if (reading.uncertain) return notSure(reading);
   return `Read as ${reading.digit}, ${percent(reading.confidence)} sure.`;
+}
+
+function showOthers(reading) {
+  const others = runnersUp(reading);
+  if (reading.uncertain_reason === NOT_A_DIGIT) {
+    return `if it is one, most like ${reading.digit} (${percent(reading.confidence)})`;
+  }
+  if (reading.uncertain) {
+    return reading.alternatives
+      .map((digit) => `${digit} (${percent(reading.probabilities[digit])})`)
+      .join(", ");
+  }
+  return others.length
+    ? `or ${others.map(({ digit, p }) => `${digit} (${percent(p)})`).join(", ")}`
+    : "no other digit above 1%";
 }
 
 export function showReading(reading) {
   $("prediction-digit").textContent = reading.uncertain ? "?" : String(reading.digit);
   $("prediction-confidence").textContent = headline(reading);
   document.querySelector(".verdict").classList.toggle("is-uncertain", reading.uncertain);
-  const others = alternatives(reading);
-  if (reading.uncertain_reason === "not_a_digit") {
-    $("alternatives").textContent = `if it is one, most like ${reading.digit} (${percent(reading.confidence)})`;
-  } else if (reading.uncertain) {
-    $("alternatives").textContent = reading.alternatives
-      .map((digit) => `${digit} (${percent(reading.probabilities[digit])})`)
-      .join(", ");
-  } else {
-    $("alternatives").textContent = others.length
-      ? `or ${others.map(({ digit, p }) => `${digit} (${percent(p)})`).join(", ")}`
-      : "no other digit above 1%";
-  }
+  $("alternatives").textContent = showOthers(reading);
   bars().forEach((item, digit) => {
     const p = reading.probabilities[digit];
     item.querySelector(".p-fill").style.setProperty("--p", String(p));
@@ -59,7 +72,6 @@ export function showReading(reading) {
   const img = $("model-input");
   img.src = reading.input;
   img.hidden = false;
-  setStale(false);
 }
 
 export function clearReading(message = "Draw a digit") {
@@ -74,12 +86,14 @@ export function clearReading(message = "Draw a digit") {
     item.removeAttribute("aria-label");
   });
   $("model-input").hidden = true;
-  setStale(false);
+  setProvisional(false);
 }
 
-// Dim the shown result while a newer drawing is being read.
-export function setStale(stale) {
-  document.querySelector(".result").classList.toggle("is-stale", stale);
-  if (stale) $("result-title").parentElement.setAttribute("aria-busy", "true");
-  else $("result-title").parentElement.removeAttribute("aria-busy");
+// While a stroke is under way its readings are guesses: shown calmly as provisional, set once
+// when the stroke starts and cleared by the reading of the finished stroke, never per request.
+export function setProvisional(provisional) {
+  const result = document.querySelector(".result");
+  result.classList.toggle("is-provisional", provisional);
+  if (provisional) result.setAttribute("aria-busy", "true");
+  else result.removeAttribute("aria-busy");
 }

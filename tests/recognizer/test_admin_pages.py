@@ -1,10 +1,12 @@
 """The review queue and dashboard as a reviewer sees them, in Chromium on the live server."""
 
+import itertools
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from recognizer.models import LabelChange
+from recognizer.models import LabelChange, RetrainJob
 from tests.browser import SCREENSHOTS, axe_violations, wait_until
 from tests.factories import DrawingFactory, UserFactory
 
@@ -82,7 +84,28 @@ def test_review_pages_have_no_accessibility_violations(browser, live_server, que
         color_scheme=scheme,
         bypass_csp=True,
     )
-    for path in ("/admin/recognizer/drawing/", "/admin/recognizer/drawing/dashboard/"):
+    job = RetrainJob.objects.create(
+        status="succeeded",
+        active=None,
+        epochs=2,
+        epoch=2,
+        candidate="cnn-20261203-candidate",
+        options={"epochs": 2},
+        val_accuracy=0.8888888888888888,
+        report={
+            "current_version": "cnn-20261122-56480d56",
+            "mnist_count": 10000,
+            "mnist_current": 0.9951,
+            "mnist_new": 0.9953,
+            "real_count": 0,
+        },
+        message="Better on MNIST; no held-out drawings yet.",
+    )
+    for path in (
+        "/admin/recognizer/drawing/",
+        "/admin/recognizer/drawing/dashboard/",
+        f"/admin/recognizer/retrainjob/{job.pk}/change/",
+    ):
         page.goto(path)
         assert axe_violations(page) == [], path
     if scheme == "light":
@@ -99,4 +122,31 @@ def test_dashboard_fits_a_phone(browser, live_server, queue):
     link.focus()
     outline = link.evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline != "none"
+    page.context.close()
+
+
+def test_dashboard_version_table_fits_1280_px(browser, live_server, queue):
+    for name in ["cnn-20261122-56480d56", "cnn-20261203-0a1b2c3d-finetuned"]:
+        DrawingFactory(label=1, prediction__model_version=name)
+    page = sign_in_as_reviewer(browser, live_server, viewport={"width": 1280, "height": 900})
+    page.goto("/admin/recognizer/drawing/dashboard/")
+    table = page.locator("section[aria-labelledby=per-version]")
+    widths = table.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    labels = page.locator("svg text").evaluate_all(
+        "els => els.map(e => { const b = e.getBBox(); return [b.x, b.x + b.width]; })"
+    )
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(labels)), labels  # no label overlaps
+    page.context.close()
+
+
+def test_review_queue_highlights_the_whole_current_row(browser, live_server, queue):
+    page = sign_in_as_reviewer(browser, live_server, viewport={"width": 1280, "height": 900})
+    page.goto("/admin/recognizer/drawing/")
+    page.keyboard.press("j")
+    row = page.locator("#result_list tbody tr.is-current")
+    colours = row.locator("th, td").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c).backgroundColor)"
+    )
+    assert len(set(colours)) == 1, colours
     page.context.close()

@@ -3,12 +3,9 @@
 Real Chromium, real pointer events at a human pace, a live server on the test database.
 """
 
-import io
 import re
 
-import numpy as np
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange
@@ -16,45 +13,38 @@ from tests.browser import (
     FOUR_ANGLE,
     FOUR_STEM,
     ONE,
+    PROVISIONAL,
     SEVEN_BAR,
     SEVEN_STEM,
     X_DOWN,
     X_UP,
     ZERO,
     draw,
+    ink_rows,
+    open_canvas,
+    read_digit,
     wait_until,
 )
 from tests.conftest import canvas_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-STALE = re.compile(r"\bis-stale\b")
 PAUSES_MS = (300, 450, 600)
 NOT_AN_IMAGE = "That file is not an image this site can read"
-
-
-def open_canvas(page):
-    page.goto("/")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
-
-
-def read_digit(page) -> str:
-    """Wait for the live reading to settle and return the digit shown."""
-    expect(page.locator(".result")).not_to_have_class(STALE, timeout=10_000)
-    digit = page.locator("#prediction-digit")
-    expect(digit).not_to_have_text("", timeout=10_000)
-    return digit.inner_text()
+# Records each change of the result's provisional look, from now on.
+WATCH_RESULT = """() => {
+  window.resultChanges = [];
+  const result = document.querySelector(".result");
+  let last = result.classList.contains("is-provisional");
+  new MutationObserver(() => {
+    const now = result.classList.contains("is-provisional");
+    if (now !== last) window.resultChanges.push(now);
+    last = now;
+  }).observe(result, { attributes: true, attributeFilter: ["class"] });
+}"""
 
 
 def wait_for_rows(count: int):
     wait_until(lambda: Drawing.objects.count() == count, message=f"{count} stored drawings")
-
-
-def ink_rows(drawing: Drawing) -> tuple[float, float]:
-    """Return the top and bottom of the ink in the stored image, as fractions of its height."""
-    image = Image.open(io.BytesIO(bytes(drawing.image)))
-    alpha = np.asarray(image.convert("RGBA"))[:, :, 3]
-    rows = np.flatnonzero(alpha.max(axis=1) > 0)
-    return rows[0] / alpha.shape[0], rows[-1] / alpha.shape[0]
 
 
 def test_canvas_stores_one_row_per_multi_stroke_digit(page):
@@ -91,7 +81,9 @@ def test_canvas_x_says_not_a_digit_and_takes_that_answer(page):
         "That doesn't look like a digit", timeout=10_000
     )
     assert read_digit(page) == "?"
-    page.click("#feedback-not-digit")
+    expect(page.locator("#feedback-correct")).to_have_text("✓ Right, it's not a digit")
+    expect(page.locator("#feedback-not-digit")).to_be_hidden()  # the same answer, once
+    page.click("#feedback-correct")
     expect(page.locator("#feedback-status")).to_contain_text("saved as not a digit")
     drawing = Drawing.objects.select_related("prediction").get()
     assert drawing.label == NOT_A_DIGIT and drawing.label_source == "feedback"
@@ -214,25 +206,23 @@ def test_canvas_non_image_upload_says_so_and_keeps_the_drawing(page):
     assert Drawing.objects.count() == 0
 
 
-def test_canvas_dims_the_old_result_while_reading(page):
+def test_canvas_stroke_readings_look_provisional_without_blinking(page):
     open_canvas(page)
-    draw(page, ONE)
-    assert read_digit(page) == "1"
-    held = []
-    page.route("**/api/readings/", lambda route: held.append(route))
-    draw(page, SEVEN_BAR)
-    expect(page.locator(".result")).to_have_class(STALE)
-    expect(page.locator("#prediction-digit")).to_have_text("1")
-    page.unroute("**/api/readings/")
-    for route in held:
-        try:
-            route.continue_()
-        except Exception:  # the page already gave up on this superseded reading
-            pass
-    expect(page.locator(".result")).not_to_have_class(STALE)
-    # A bar across the top of a 1 makes a T: the new reading says it is not a digit.
-    expect(page.locator("#prediction-digit")).to_have_text("?")
-    expect(page.locator("#prediction-confidence")).to_have_text("That doesn't look like a digit")
+    page.evaluate(WATCH_RESULT)
+    # One slow stroke of a 7: several readings arrive while the mouse is still down.
+    box = page.locator("#digit-canvas").bounding_box()
+    page.mouse.move(box["x"] + 0.28 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    for x, y in [(0.72, 0.2), (0.6, 0.45), (0.45, 0.85)]:
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
+        page.wait_for_timeout(450)
+        expect(page.locator(".result")).to_have_class(PROVISIONAL)
+    page.mouse.up()
+    assert read_digit(page) == "7"
+    changes = page.evaluate("window.resultChanges")
+    # Provisional once, when the stroke started, and settled once, by the final reading.
+    assert changes == [True, False], changes
+    expect(page.locator("#announcer")).to_have_text(re.compile(r"^Read as 7"))
 
 
 def test_canvas_announces_each_reading_once(page):

@@ -184,3 +184,8 @@ def test_job_page_shows_percentages_and_words_not_floats_or_json(client, promote
     job.epochs, job.epoch = 3, 1
     job.save()
     assert "Epoch 1 of 3" in job_page(client, job)
+
+
+def test_job_page_of_no_job_is_a_404(client, promoter):
+    page = "/admin/recognizer/retrainjob/1/change/widgets.css/change/"  # a path under a job
+    assert client.get(page).status_code == 404

@@ -11,7 +11,6 @@ def test_index_page_has_the_test_hooks(client):
     html = client.get("/").content.decode()
     for hook in (
         'id="digit-canvas"',
-        'id="predict"',
         'id="clear"',
         'id="undo"',
         'id="prediction-digit"',

@@ -1,0 +1,105 @@
+"""What an answer on the canvas page stores: what its button says, with the drawing as it is.
+
+Real Chromium on desktop and phone sizes, a live server, the served model.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from recognizer.models import NOT_A_DIGIT, Drawing
+from tests.browser import (
+    FOUR_ANGLE,
+    FOUR_STEM,
+    ONE,
+    STAR,
+    draw,
+    draw_touch,
+    ink_rows,
+    open_canvas,
+    read_digit,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 375, "height": 667}
+SLOW_NETWORK = {"offline": False, "latency": 300, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def stored(count: int = 1) -> list[Drawing]:
+    wait_until(lambda: Drawing.objects.filter(label__isnull=False).count() == count)
+    return list(Drawing.objects.select_related("prediction").order_by("id"))
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def any_page(request, browser, live_server):
+    """The canvas page in a desktop window, and on a touch phone (strokes by finger)."""
+    phone = request.param == "phone"
+    options = {"viewport": PHONE, "has_touch": True, "is_mobile": True} if phone else {}
+    context = browser.new_context(base_url=live_server.url, **options)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    page.stroke = (
+        (lambda points: draw_touch(page, cdp, points))
+        if phone
+        else (lambda points: draw(page, points))
+    )
+    page.press_button = (lambda sel: page.locator(sel).tap()) if phone else page.click
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def test_canvas_yes_on_a_star_stores_not_a_digit(any_page):
+    page = any_page
+    open_canvas(page)
+    page.stroke(STAR)
+    assert read_digit(page) == "?"
+    expect(page.locator("#prediction-confidence")).to_have_text("That doesn't look like a digit")
+    yes = page.locator("#feedback-correct")
+    expect(yes).to_have_text("✓ Right, it's not a digit")
+    page.wait_for_timeout(600)  # a thumb lifts before it taps
+    page.press_button("#feedback-correct")
+    expect(page.locator("#feedback-status")).to_contain_text("saved as not a digit")
+    (drawing,) = stored()
+    assert drawing.label == NOT_A_DIGIT and drawing.read_right is True
+    assert page.errors == []
+
+
+def test_canvas_yes_names_the_digit_it_confirms(page):
+    open_canvas(page)
+    draw(page, ONE)
+    assert read_digit(page) == "1"
+    expect(page.locator("#feedback-correct")).to_have_text("✓ Yes, it's a 1")
+    expect(page.locator('[data-label="1"]')).to_have_attribute("aria-label", "Yes, it's a 1")
+    expect(page.locator('[data-label="7"]')).to_have_attribute("aria-label", "No, it's a 7")
+    expect(page.locator("#announcer")).to_have_text(re.compile(r"^Read as 1, [\d.]+% sure\.$"))
+
+
+def test_canvas_quick_answer_on_a_slow_network_stores_every_stroke(page):
+    open_canvas(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_NETWORK)
+    draw(page, FOUR_ANGLE)
+    read_digit(page)  # the first stroke's reading has arrived
+    draw(page, FOUR_STEM)
+    page.click('[data-label="4"]', delay=0)  # well within 150 ms of the last stroke
+    expect(page.locator("#feedback-status")).to_contain_text("saved as 4", timeout=15_000)
+    (drawing,) = stored()
+    top, bottom = ink_rows(drawing)
+    assert bottom > 0.85 and top < 0.16, (top, bottom)  # the stem is in the stored image
+    assert drawing.label == 4 and drawing.prediction.digit == 4
+    assert page.errors == []
+
+
+def test_canvas_history_link_shows_the_drawing_just_left(page):
+    open_canvas(page)
+    draw(page, ONE)
+    assert read_digit(page) == "1"
+    page.click("nav >> text=History")
+    expect(page).to_have_url(re.compile(r"/history/$"))
+    expect(page.locator(".history-item")).to_have_count(1)
+    assert Drawing.objects.count() == 1
