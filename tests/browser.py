@@ -40,6 +40,15 @@ def chromium_or_skip() -> str:
     pytest.skip(ERROR_NO_CHROMIUM)
 
 
+def phone_page(browser, base_url: str, viewport: dict):
+    """Open a page on an emulated touch phone; return it and its DevTools session (for touch)."""
+    context = browser.new_context(
+        viewport=viewport, has_touch=True, is_mobile=True, device_scale_factor=2, base_url=base_url
+    )
+    page = context.new_page()
+    return page, context.new_cdp_session(page)
+
+
 def draw(page, points, *, steps: int = 12) -> None:
     """Draw one stroke with the mouse through points given as fractions of the canvas."""
     box = page.locator("#digit-canvas").bounding_box()

@@ -18,6 +18,7 @@ from tests.browser import (
     draw_touch,
     ink_rows,
     open_canvas,
+    phone_page,
     read_digit,
     wait_until,
 )
@@ -33,23 +34,19 @@ def stored(count: int = 1) -> list[Drawing]:
 
 
 @pytest.fixture(params=["desktop", "phone"])
-def any_page(request, browser, live_server):
+def any_page(request, page, browser, live_server):
     """The canvas page in a desktop window, and on a touch phone (strokes by finger)."""
-    phone = request.param == "phone"
-    options = {"viewport": PHONE, "has_touch": True, "is_mobile": True} if phone else {}
-    context = browser.new_context(base_url=live_server.url, **options)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    page.stroke = (
-        (lambda points: draw_touch(page, cdp, points))
-        if phone
-        else (lambda points: draw(page, points))
-    )
-    page.press_button = (lambda sel: page.locator(sel).tap()) if phone else page.click
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    if request.param == "desktop":
+        page.stroke, page.press_button = (lambda points: draw(page, points)), page.click
+        yield page
+        return
+    phone, cdp = phone_page(browser, live_server.url, PHONE)
+    phone.stroke = lambda points: draw_touch(phone, cdp, points)
+    phone.press_button = lambda selector: phone.locator(selector).tap()
+    phone.errors = []
+    phone.on("pageerror", lambda error: phone.errors.append(str(error)))
+    yield phone
+    phone.context.close()
 
 
 def test_canvas_yes_on_a_star_stores_not_a_digit(any_page):

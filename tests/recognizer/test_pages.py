@@ -15,6 +15,7 @@ from tests.browser import (
     axe_violations,
     draw,
     draw_touch,
+    phone_page,
     wait_until,
 )
 from tests.conftest import canvas_png
@@ -57,15 +58,7 @@ def test_canvas_mouse_drawings_are_read(page):
 
 
 def test_canvas_touch_drawing_on_a_phone(browser, live_server):
-    context = browser.new_context(
-        viewport=PHONE,
-        has_touch=True,
-        is_mobile=True,
-        device_scale_factor=2,
-        base_url=live_server.url,
-    )
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
+    page, cdp = phone_page(browser, live_server.url, PHONE)
     open_canvas(page)
     draw_touch(page, cdp, SEVEN_BAR)
     page.wait_for_timeout(400)
@@ -94,21 +87,13 @@ def test_canvas_touch_drawing_on_a_phone(browser, live_server):
     expect(page.locator("#feedback-status")).to_contain_text("saved as 7")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "canvas-phone.png")
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.parametrize("size", [(360, 640), (375, 667), (390, 844)])
 def test_canvas_phone_keeps_canvas_and_tools_above_the_answer_bar(browser, live_server, size):
     width, height = size
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        has_touch=True,
-        is_mobile=True,
-        device_scale_factor=2,
-        base_url=live_server.url,
-    )
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
+    page, cdp = phone_page(browser, live_server.url, {"width": width, "height": height})
     open_canvas(page)
     draw_touch(page, cdp, ONE)
     expect_digit(page, "1")
@@ -121,7 +106,7 @@ def test_canvas_phone_keeps_canvas_and_tools_above_the_answer_bar(browser, live_
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"canvas-phone-{width}x{height}.png")
-    context.close()
+    page.context.close()
 
 
 def test_canvas_undo_and_clear(page):
@@ -201,7 +186,7 @@ def test_canvas_drop_file(browser, live_server, mnist_test):
     )
     page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
     expect_digit(page, str(mnist_test.labels[1]))
-    context.close()
+    page.context.close()
 
 
 def test_canvas_keyboard_only(page):
@@ -239,7 +224,7 @@ def test_canvas_and_history_have_no_accessibility_violations(browser, live_serve
             expect(page.locator("#feedback-status")).to_contain_text("saved as 1")
             expect(page.locator(".result")).not_to_have_class(re.compile("is-provisional"))
         assert axe_violations(page) == [], path
-    context.close()
+    page.context.close()
 
 
 def test_canvas_screenshot_desktop(page):
