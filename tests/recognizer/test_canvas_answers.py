@@ -100,3 +100,24 @@ def test_canvas_history_link_shows_the_drawing_just_left(page):
     expect(page).to_have_url(re.compile(r"/history/$"))
     expect(page.locator(".history-item")).to_have_count(1)
     assert Drawing.objects.count() == 1
+
+
+HOOKED_ONE = [(0.38, 0.28), (0.56, 0.15), (0.52, 0.85)]  # a 1 or a 7: the model is not sure
+
+
+def test_canvas_not_sure_offers_its_alternatives_and_no_bare_yes(page):
+    open_canvas(page)
+    page.locator("#pen-width").fill("24")
+    draw(page, HOOKED_ONE)
+    expect(page.locator("#prediction-confidence")).to_have_text(
+        re.compile(r"^Not sure — \d or \d\?$")
+    )
+    expect(page.locator("#announcer")).to_have_text(re.compile(r"^Not sure — \d or \d\?$"))
+    expect(page.locator("#feedback-correct")).to_be_hidden()
+    expect(page.locator("#feedback-title")).to_have_text("Which digit is it?")
+    choices = page.locator("#feedback .choice")
+    expect(choices).to_have_text(["It's a 1", "It's a 7"])
+    choices.nth(1).click()
+    expect(page.locator("#feedback-status")).to_contain_text("saved as 7")
+    (drawing,) = stored()
+    assert drawing.label == 7 and drawing.prediction.uncertain_reason == "ambiguous"
