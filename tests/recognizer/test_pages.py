@@ -104,8 +104,6 @@ def test_canvas_phone_keeps_canvas_and_tools_above_the_answer_bar(browser, live_
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
     assert bar["y"] + bar["height"] <= height
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"canvas-phone-{width}x{height}.png")
     page.context.close()
 
 
