@@ -34,7 +34,18 @@ function newDrawing(source = "canvas", file = null) {
   // The idempotency key: a retried store of this drawing can never add a second row.
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return { key, source, file, sent: null, reading: null, readVersion: -1, storing: null, answers: 0 };
+  return {
+    key,
+    source,
+    file,
+    sent: null, // the image stored: the drawing as it was when the person was done with it
+    reading: null, // the reading shown, of the drawing at pad version `readVersion`
+    readVersion: -1,
+    storing: null, // the store under way or done (a promise of the stored drawing)
+    stored: false,
+    answering: false,
+    answers: 0,
+  };
 }
 
 function say(message, kind = "") {
