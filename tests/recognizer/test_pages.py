@@ -85,6 +85,7 @@ def test_canvas_touch_drawing_on_a_phone(browser, live_server):
     page.wait_for_timeout(1000)
     page.locator('[data-label="7"]').tap()
     expect(page.locator("#feedback-status")).to_contain_text("saved as 7")
+    page.wait_for_timeout(400)  # the bars' 0.2 s glide to the final reading
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "canvas-phone.png")
     page.context.close()
@@ -230,6 +231,7 @@ def test_canvas_screenshot_desktop(page):
     draw(page, SEVEN_BAR)
     draw(page, SEVEN_STEM)
     expect_digit(page, "7")
+    page.wait_for_timeout(400)  # the bars' 0.2 s glide to the final reading
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "canvas-desktop.png")
     page.goto("/history/")
