@@ -23,6 +23,7 @@ from recognizer.models import (
     Drawing,
     LabelChange,
     Prediction,
+    label_name,
 )
 
 # The review queue needs the width: every column in view at 1280 px.
@@ -36,9 +37,6 @@ SKIPPED_NOT_SURE = (
     "Left {count} drawing(s) unlabelled: the model was not sure between digits, "
     "so there is no answer to confirm. Label them with their digit."
 )
-LABEL_NAMES = {
-    value: name.lower() if value == NOT_A_DIGIT else name for value, name in LABEL_CHOICES
-}
 # The review queue: unreviewed first, then what the model was not sure about, then least
 # confident first, then newest.
 QUEUE_ORDER = [
@@ -144,7 +142,7 @@ def _label_phrase(label: int) -> str:
 
 
 def _relabel_action(label: int):
-    name = LABEL_NAMES[label]
+    name = label_name(label)
 
     def action(modeladmin, request, queryset):
         for drawing in queryset:
@@ -302,13 +300,14 @@ class DrawingAdmin(admin.ModelAdmin):
             services.drawing_set_excluded(drawing=drawing, excluded=excluded, by=user)
             self.log_change(request, drawing, "Excluded" if excluded else "Included again")
             return f"#{drawing.pk} {'excluded from' if excluded else 'included in'} training."
-        labels = {f"label:{d}": d for d in range(NOT_A_DIGIT + 1)}
-        if confirmable(drawing) is not None:
-            labels["confirm"] = confirmable(drawing)
-        if do not in labels:
+        labels = {
+            **{f"label:{d}": d for d in range(NOT_A_DIGIT + 1)},
+            "confirm": confirmable(drawing),
+        }
+        if labels.get(do) is None:
             return ERROR_REVIEW_ACTION
         services.drawing_relabel(drawing=drawing, label=labels[do], reviewer=user)
-        return f"#{drawing.pk} labelled {LABEL_NAMES[labels[do]]}."
+        return f"#{drawing.pk} labelled {label_name(labels[do])}."
 
     def dashboard_view(self, request):
         # Promoters' buttons live here: they see the page and each outcome without seeing drawings.

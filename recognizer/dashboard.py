@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from recognizer import retraining, selectors
-from recognizer.models import NOT_A_DIGIT, Drawing, RetrainJob
+from recognizer.models import NOT_A_DIGIT, Drawing, RetrainJob, label_name
 from recognizer.templatetags.figures import percent
 
 DAYS = 30
@@ -23,10 +23,6 @@ def changelist(**filters) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
-def answer_name(answer: int) -> str:
-    return "not a digit" if answer == NOT_A_DIGIT else str(answer)
-
-
 def _confusion_rows(confusion: list[list[int]]) -> list[dict]:
     """Return the matrix as table rows; each cell shaded by its share of the row (0-10)."""
     rows = []
@@ -35,7 +31,7 @@ def _confusion_rows(confusion: list[list[int]]) -> list[dict]:
         cells = [
             {
                 "predicted": predicted,
-                "name": answer_name(predicted),
+                "name": label_name(predicted),
                 "count": count,
                 # Row share: how often a true `true` is read as `predicted`.
                 "shade": math.ceil(10 * count / total),
@@ -98,7 +94,7 @@ def context() -> dict:
     serving = retraining.model_serving_version_or_none()
     pairs = selectors.confused_pairs(stats["confusion_matrix"], limit=PAIRS)
     for pair in pairs:
-        pair["name"] = answer_name(pair["predicted"])
+        pair["name"] = label_name(pair["predicted"])
         pair["url"] = changelist(label__exact=pair["label"], answer=pair["predicted"])
     return {
         "stats": stats,
@@ -112,7 +108,7 @@ def context() -> dict:
         "bar_area": BAR_AREA,
         "versions": _versions(stats["per_model_version"], serving),
         "matrix": _confusion_rows(stats["confusion_matrix"]),
-        "answers": [answer_name(a) for a in range(NOT_A_DIGIT + 1)],
+        "answers": [label_name(a) for a in range(NOT_A_DIGIT + 1)],
         "pairs": pairs,
         "job": RetrainJob.objects.select_related("started_by").first(),
         "unreviewed_url": changelist(misclassified="unreviewed"),

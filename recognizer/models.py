@@ -17,6 +17,13 @@ NOT_A_DIGIT = 10  # a label (and the model's eleventh output): the drawing is no
 LABEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(NOT_A_DIGIT)]
 LABEL_CHOICES = [*((d, str(d)) for d in range(10)), (NOT_A_DIGIT, "Not a digit")]
 INPUT_BYTES = 28 * 28
+
+
+def label_name(label: int) -> str:
+    """Return a label in words: "7", or "not a digit"."""
+    return "not a digit" if label == NOT_A_DIGIT else str(label)
+
+
 ERROR_PROBABILITIES = "Probabilities must be a list of 10 numbers between 0 and 1."
 ERROR_INPUT_SIZE = "The model input must be exactly 784 bytes (28x28 grey levels)."
 
