@@ -14,12 +14,10 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from redis.exceptions import RedisError
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from ml.preprocessing import ModelInput
@@ -38,6 +36,14 @@ from recognizer.serializers import (
     PredictionUploadSerializer,
     ReadingSerializer,
     StatsSerializer,
+)
+from recognizer.throttles import (
+    BatchAnonThrottle,
+    BatchUserThrottle,
+    PredictAnonThrottle,
+    PredictUserThrottle,
+    ReadAnonThrottle,
+    ReadUserThrottle,
 )
 from recognizer.visitors import request_owner
 
@@ -108,7 +114,8 @@ EXAMPLE_NOT_A_DIGIT = OpenApiExample(
 
 logger = logging.getLogger(__name__)
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-ERROR_IDEMPOTENCY_KEY = "Idempotency-Key: give 1 to 64 letters, digits, '.', '_', ':' or '-'."
+# The error envelope puts the header's name in front: "Idempotency-Key: give 1 to 64 ...".
+ERROR_IDEMPOTENCY_KEY = "give 1 to 64 letters, digits, '.', '_', ':' or '-' (a UUID, say)."
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -121,64 +128,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
-
-
-class FailOpen:
-    """Let requests through, with a warning, when the shared counters cannot be reached."""
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except RedisError as exc:
-            logger.warning("throttle counters unavailable, not throttling: %s", exc)
-            return True
-
-
-class PerImageThrottle:
-    """Count each image of a batch against the rate, not the request once."""
-
-    def allow_request(self, request, view):
-        images = request.data.get("images") if isinstance(request.data, dict) else None
-        count = len(images) if isinstance(images, list) else 1
-        self.cost = min(max(count, 1), settings.MAX_BATCH_SIZE)
-        return super().allow_request(request, view)
-
-    def throttle_success(self):
-        if len(self.history) + self.cost > self.num_requests:
-            return self.throttle_failure()
-        self.history[:0] = [self.now] * self.cost
-        self.cache.set(self.key, self.history, self.duration)
-        return True
-
-
-class PredictAnonThrottle(FailOpen, AnonRateThrottle):
-    scope = "predict_anon"
-
-
-class PredictUserThrottle(FailOpen, UserRateThrottle):
-    scope = "predict_user"
-
-    def get_cache_key(self, request, view):
-        # DRF's user throttle falls back to the IP for anonymous callers; they have their own.
-        if not request.user or not request.user.is_authenticated:
-            return None
-        return super().get_cache_key(request, view)
-
-
-class BatchAnonThrottle(PerImageThrottle, PredictAnonThrottle):
-    pass
-
-
-class BatchUserThrottle(PerImageThrottle, PredictUserThrottle):
-    pass
-
-
-class ReadAnonThrottle(FailOpen, AnonRateThrottle):
-    scope = "read_anon"
-
-
-class ReadUserThrottle(PredictUserThrottle):
-    scope = "read_user"
 
 
 def idempotency_key(request) -> str:

@@ -24,7 +24,7 @@ from recognizer.models import Drawing, ModelPromotion, ModelVersion
 ERROR_NOTHING_TO_ROLL_BACK = (
     "No earlier version is recorded for {version}; name the version to roll back to."
 )
-ERROR_ALREADY_SERVING = "{version} is already serving."
+ERROR_ALREADY_SERVING = "Version {version} is already serving; nothing changed."
 ERROR_NO_TENSORFLOW = (
     "Retraining needs TensorFlow where the worker runs: pip install -r requirements-ml.txt"
 )

@@ -19,7 +19,7 @@ from recognizer.predictor import get_predictor
 
 ERROR_IMAGE_TOO_BIG = "The image is {size:,} bytes; the limit is {limit:,} bytes."
 ERROR_BATCH_SIZE = "A batch holds 1 to {limit} images; this one has {count}."
-ERROR_FEEDBACK_GIVEN = "This drawing already has a label; only staff can change it."
+ERROR_FEEDBACK_GIVEN = "This drawing already has a label; only a reviewer can change it."
 ERROR_FEEDBACK_FINAL = (
     "Your answer for this drawing was already changed once; only a reviewer can change it now."
 )

@@ -1,6 +1,7 @@
 """Two web hosts, each with its own model folder, one PostgreSQL and one Redis."""
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -9,6 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from django.db import connection
 
 from ml import registry
 from ml.inference import METRICS
+from recognizer.models import Drawing
 from tests.conftest import served_shipped_model, subprocess_env
 from tests.factories import stroke_png
 from tests.test_server import ROOT, _free_port, _wait_healthy
@@ -53,8 +56,8 @@ def another_version(folder: Path) -> str:
     return name
 
 
-@pytest.fixture
-def hosts(tmp_path):
+@contextlib.contextmanager
+def started_hosts(tmp_path, *, rate: str, workers: int = 1):
     """Start two gunicorns on the test database, sharing Redis; yield {name: (url, env)}."""
     if connection.vendor != "postgresql":
         pytest.skip("two server processes need the test database on PostgreSQL")
@@ -66,13 +69,13 @@ def hosts(tmp_path):
         env = subprocess_env(
             HOST="127.0.0.1",
             PORT=str(port),
-            WEB_CONCURRENCY="1",
+            WEB_CONCURRENCY=str(workers),
             GUNICORN_ACCESS_LOG="",
             MODEL_PATH=str(host_folder(tmp_path, name)),
             MODEL_CHECK_SECONDS="2",
             REDIS_URL=REDIS_URL,
             CACHE_KEY_PREFIX=prefix,
-            PREDICT_ANON_RATE="6/min",
+            PREDICT_ANON_RATE=rate,
         )
         web = (ROOT / "Procfile").read_text().split("web:", 1)[1].splitlines()[0].split()
         started[name] = (subprocess.Popen(web, cwd=ROOT, env=env), f"http://127.0.0.1:{port}", env)
@@ -84,6 +87,12 @@ def hosts(tmp_path):
         for process, _, _ in started.values():
             process.terminate()
             process.wait(30)
+
+
+@pytest.fixture
+def hosts(tmp_path):
+    with started_hosts(tmp_path, rate="6/min") as started:
+        yield started
 
 
 def post(url: str, path: str) -> tuple[int, dict]:
@@ -134,3 +143,16 @@ def test_rate_limits_hold_across_hosts(hosts):
     codes = [post(url, "/api/predictions/")[0] for url in (a, b) * 5]
     # 6 a minute for one client, whichever host it reaches (each alone would allow 6).
     assert codes.count(201) == 6 and codes.count(429) == 4
+
+
+def test_rate_limits_hold_for_concurrent_clients_across_hosts_and_workers(tmp_path):
+    with started_hosts(tmp_path, rate="60/min", workers=2) as started:
+        urls = [url for url, _ in started.values()]
+        # 8 clients at once from one address, 160 drawings in all, half to each host.
+        with ThreadPoolExecutor(8) as clients:
+            codes = list(
+                clients.map(lambda n: post(urls[n % 2], "/api/predictions/")[0], range(160))
+            )
+    stored = Drawing.objects.count()
+    assert codes.count(201) == stored and codes.count(429) == 160 - stored
+    assert 0 < stored <= 60

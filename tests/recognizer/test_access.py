@@ -73,6 +73,16 @@ def test_grant_role_create_makes_an_account_that_needs_a_password(db):
     assert get_user_model().objects.filter(username="alice").count() == 1
 
 
+@pytest.mark.parametrize(("role", "said"), [("reviewer", "a reviewer"), ("auditor", "an auditor")])
+def test_grant_role_says_the_role_in_plain_words(db, role, said):
+    from io import StringIO
+
+    UserFactory(username="alice")
+    out = StringIO()
+    call_command("grant_role", "alice", role, stdout=out)
+    assert out.getvalue().strip() == f"alice is now {said}."
+
+
 def test_staff_without_permissions_cannot_relabel_and_sees_only_their_own(bare_staff):
     theirs = DrawingFactory(user=bare_staff)
     others = DrawingFactory(session_key="someone")

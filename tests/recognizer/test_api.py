@@ -386,7 +386,7 @@ def posts_under_a_rate(client, monkeypatch, url, throttle, scope, count):
 
 
 def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
-    from recognizer.api import PredictAnonThrottle
+    from recognizer.throttles import PredictAnonThrottle
 
     codes = posts_under_a_rate(
         api_client, monkeypatch, PREDICT, PredictAnonThrottle, "predict_anon", 3
@@ -400,7 +400,7 @@ def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
 def test_user_throttle_leaves_anonymous_callers_to_their_own_rate(api_client, monkeypatch):
     from django.core.cache import cache
 
-    from recognizer.api import PredictAnonThrottle, PredictUserThrottle
+    from recognizer.throttles import PredictAnonThrottle, PredictUserThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "5/min"})
     monkeypatch.setattr(PredictUserThrottle, "THROTTLE_RATES", {"predict_user": "2/min"})
@@ -446,7 +446,7 @@ def test_reading_is_documented_in_the_schema(api_client):
 
 
 def test_reading_is_throttled_apart_from_predict(api_client, monkeypatch):
-    from recognizer.api import ReadAnonThrottle
+    from recognizer.throttles import ReadAnonThrottle
 
     codes = posts_under_a_rate(api_client, monkeypatch, READ, ReadAnonThrottle, "read_anon", 3)
     assert codes == [200, 200, 429]
@@ -493,14 +493,15 @@ def test_bad_idempotency_key_is_400(api_client, key):
         PREDICT, {"image": data_url(stroke_png())}, format="json", headers={"Idempotency-Key": key}
     )
     assert response.status_code == 400
-    assert response.json()["error"]["message"].startswith("Idempotency-Key:")
+    message = response.json()["error"]["message"]
+    assert message.startswith("Idempotency-Key: give 1 to 64") and message.count("Idempotency") == 1
     assert Drawing.objects.count() == 0
 
 
 def test_batch_counts_each_image_against_the_rate(api_client, monkeypatch):
     from django.core.cache import cache
 
-    from recognizer.api import PredictAnonThrottle
+    from recognizer.throttles import PredictAnonThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "5/min"})
     cache.clear()
@@ -515,7 +516,7 @@ def test_batch_counts_each_image_against_the_rate(api_client, monkeypatch):
 def test_rotating_x_forwarded_for_does_not_escape_the_throttle(api_client, monkeypatch):
     from django.core.cache import cache
 
-    from recognizer.api import PredictAnonThrottle
+    from recognizer.throttles import PredictAnonThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "20/min"})
     cache.clear()
@@ -534,7 +535,7 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(api_client, monk
     from django.core.cache import cache
     from rest_framework.settings import api_settings
 
-    from recognizer.api import PredictAnonThrottle
+    from recognizer.throttles import PredictAnonThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "1/min"})
     monkeypatch.setattr(api_settings, "NUM_PROXIES", 1)

@@ -45,7 +45,7 @@ def test_a_second_rollback_never_reserves_the_version_it_rolled_back_from(models
     ("command", "args", "message"),
     [
         ("promote", ["cnn-nope"], "there is no model version 'cnn-nope'"),
-        ("promote", ["cnn-old"], "cnn-old is already serving."),
+        ("promote", ["cnn-old"], "Version cnn-old is already serving; nothing changed."),
         ("promote", ["cnn-new", "--by", "nobody"], "There is no user called 'nobody'."),
         ("rollback", [], "No earlier version is recorded for cnn-old"),
     ],

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from recognizer import access, services
 
 ROLES = {"reviewer": access.REVIEWERS, "auditor": access.AUDITORS}
+IN_WORDS = {"reviewer": "a reviewer", "auditor": "an auditor"}
 
 
 class Command(BaseCommand):
@@ -32,4 +33,4 @@ class Command(BaseCommand):
                 f"Created {username}, with no password yet: manage.py changepassword {username}"
             )
         services.user_grant_role(user=user, role=ROLES[role])
-        self.stdout.write(self.style.SUCCESS(f"{username} is now a {role}."))
+        self.stdout.write(self.style.SUCCESS(f"{username} is now {IN_WORDS[role]}."))
