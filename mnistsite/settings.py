@@ -150,6 +150,8 @@ MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 64))
 LOW_CONFIDENCE = float(os.environ.get("LOW_CONFIDENCE", 0.8))
 # How long the person who drew a digit may change their answer (once) after giving it.
 FEEDBACK_CHANGE_SECONDS = int(os.environ.get("FEEDBACK_CHANGE_SECONDS", 600))
+# How long an Idempotency-Key replays its request; after that it is free for a new one.
+IDEMPOTENCY_KEY_SECONDS = int(os.environ.get("IDEMPOTENCY_KEY_SECONDS", 24 * 3600))
 # A whole request body, whatever its type: refused from its Content-Length before it is read.
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", MAX_IMAGE_BYTES * 3))
 # A request stops working (and stores nothing) past this many seconds, well before

@@ -45,7 +45,7 @@ from recognizer.throttles import (
     ReadAnonThrottle,
     ReadUserThrottle,
 )
-from recognizer.visitors import request_owner
+from recognizer.visitors import idempotency_owner, request_owner
 
 ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
@@ -120,9 +120,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="A key you choose for this drawing (e.g. a UUID). Sending the same request "
-    "again with the same key returns the drawing stored the first time, with the header "
-    "`Idempotent-Replayed: true`, and stores nothing more.",
+    description="A key you choose for this request (a random UUID). Sending the same request "
+    f"again with the same key within {settings.IDEMPOTENCY_KEY_SECONDS / 3600:g} hours "
+    "returns what was stored the first time, with the header `Idempotent-Replayed: true`, "
+    "and stores nothing more; the same key with another image or label is a 422. Keys are "
+    "your own: a signed-in user's, a visitor's (cookie), or without either your address's; "
+    "nobody else's request ever replays yours.",
 )
 
 
@@ -130,12 +133,14 @@ def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
-def idempotency_key(request) -> str:
-    """Return the request's Idempotency-Key header, or "" when it has none."""
+def idempotency_key(request) -> services.IdempotencyKey | None:
+    """Return the request's Idempotency-Key in its owner's namespace, or None without one."""
     key = request.headers.get("Idempotency-Key", "")
-    if key and not IDEMPOTENCY_KEY.fullmatch(key):
+    if not key:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationError({"Idempotency-Key": ERROR_IDEMPOTENCY_KEY}, code="invalid_key")
-    return key
+    return services.IdempotencyKey(owner=idempotency_owner(request), key=key)
 
 
 class CanSeeAll(permissions.BasePermission):
@@ -215,7 +220,7 @@ class PredictionViewSet(
             source=form.validated_data["source"],
             label=form.validated_data.get("label"),
             owner=request_owner(request, create=True),
-            idempotency_key=key,
+            idempotency=key,
         )
         (body,) = self._created([drawing])
         headers = {"Location": str(body["url"])}
@@ -226,11 +231,13 @@ class PredictionViewSet(
     @extend_schema(
         summary=f"Recognize up to {settings.MAX_BATCH_SIZE} digits in one request",
         request=BatchCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
         responses={201: BatchResultSerializer, **errors(400, 403, 413, 415, 422, 429, 503)},
         examples=[EXAMPLE_BATCH, EXAMPLE_ERROR],
     )
     @action(detail=False, methods=["post"])
     def batch(self, request):
+        key = idempotency_key(request)
         form = BatchCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         drawings = services.drawing_create_batch(
@@ -238,9 +245,12 @@ class PredictionViewSet(
             labels=form.validated_data.get("labels"),
             source=form.validated_data["source"],
             owner=request_owner(request, create=True),
+            idempotency=key,
         )
         results = self._created(drawings)
-        return Response({"count": len(results), "results": results}, status=status.HTTP_201_CREATED)
+        headers = {"Idempotent-Replayed": "true"} if drawings[0].replayed else {}
+        body = {"count": len(results), "results": results}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         summary="Say which digit it really is",

@@ -187,9 +187,15 @@ class Drawing(models.Model):
     )
     session_key = models.CharField(max_length=40, blank=True)
     idempotency_key = models.CharField(
-        max_length=64,
+        max_length=72,
         blank=True,
-        help_text="The client's Idempotency-Key: a retried request returns this drawing.",
+        help_text="The client's Idempotency-Key (KEY/INDEX for a batch's images): a retried "
+        "request returns this drawing.",
+    )
+    idempotency_owner = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="Whose key it is (user:ID, visitor:ID or address:HASH): keys never cross owners.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -235,9 +241,9 @@ class Drawing(models.Model):
                 condition=Q(source__in=["canvas", "upload", "api"]), name="drawing_source_known"
             ),
             models.UniqueConstraint(
-                fields=["idempotency_key"],
+                fields=["idempotency_key", "idempotency_owner"],
                 condition=~Q(idempotency_key=""),
-                name="drawing_idempotency_key_unique",
+                name="drawing_idempotency_key_per_owner",
             ),
         ]
         indexes = [

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ml.inference import Reading
 from ml.preprocessing import PreprocessingError, preprocess
 from recognizer import access
-from recognizer.models import Drawing, LabelChange, Prediction
+from recognizer.models import Drawing, LabelChange, Prediction, label_name
 from recognizer.predictor import get_predictor
 
 ERROR_IMAGE_TOO_BIG = "The image is {size:,} bytes; the limit is {limit:,} bytes."
@@ -25,6 +25,14 @@ ERROR_FEEDBACK_FINAL = (
 )
 ERROR_IDEMPOTENCY_REUSED = (
     "This Idempotency-Key was already used for a different image: send a new key for a new drawing."
+)
+ERROR_IDEMPOTENCY_LABEL = (
+    "This Idempotency-Key was already used with the label {stored}, not {sent}: a retry sends "
+    "the same body, a new drawing a new key."
+)
+ERROR_IDEMPOTENCY_SHAPE = (
+    "This Idempotency-Key was already used for {stored}, not {sent}: send a new key for a new "
+    "request."
 )
 ERROR_BATCH_ITEM = "Image {index}: {message}"
 ERROR_TOO_MUCH_WORK = (
@@ -59,6 +67,18 @@ class BatchItemError(PreprocessingError):
     def __init__(self, index: int, error: PreprocessingError) -> None:
         super().__init__(ERROR_BATCH_ITEM.format(index=index, message=error))
         self.index, self.code = index, error.code
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's key for one request, in its owner's own namespace ("user:7", "visitor:…")."""
+
+    owner: str
+    key: str
+
+    def item(self, index: int) -> str:
+        """Return the key stored on image `index` of a batch sent with this key."""
+        return f"{self.key}/{index}"  # "/" is never in a client's key: no clash with one
 
 
 @dataclass(frozen=True)
@@ -122,61 +142,135 @@ def drawing_create(
     source: str,
     owner: Owner = Owner(),
     label: int | None = None,
-    idempotency_key: str = "",
+    idempotency: IdempotencyKey | None = None,
 ) -> Drawing:
     """Predict the digit in `image` and store the drawing with its prediction, once per key.
 
-    A request repeated with the same `idempotency_key` returns the drawing stored the first
-    time, marked `replayed`, and stores nothing more.
+    A request repeated by the same owner with the same key and body returns the drawing
+    stored the first time, marked `replayed`, and stores nothing more.
     """
-    if idempotency_key and (stored := _drawing_replayed(idempotency_key, image)):
-        return stored
+    if idempotency and (stored := _replayed(idempotency, owner, [image], [label], batch=False)):
+        return stored[0]
     (reading,) = _predict([image])
-    drawing = _drawing_new(image, reading, source=source, owner=owner, key=idempotency_key)
+    key = idempotency.key if idempotency else ""
+    drawing = _drawing_new(image, reading, source=source, owner=owner, key=key, scope=idempotency)
     try:
         _drawing_insert(drawing, label=label, owner=owner)
     except IntegrityError:
         # A concurrent request with the same key stored it first.
-        if idempotency_key and (stored := _drawing_replayed(idempotency_key, image)):
-            return stored
+        if idempotency and (stored := _replayed(idempotency, owner, [image], [label], batch=False)):
+            return stored[0]
         raise
     return drawing
 
 
-def _drawing_replayed(key: str, image: bytes) -> Drawing | None:
-    # The key is the caller's secret for this one image: the same key and the same bytes
-    # replay the stored drawing (for a script without a session too), another image is refused.
-    stored = Drawing.objects.filter(idempotency_key=key).select_related("prediction").first()
-    if stored is None:
-        return None
-    if bytes(stored.image) != image:
-        raise IdempotencyKeyReusedError(ERROR_IDEMPOTENCY_REUSED)
-    stored.replayed = True
-    return stored
-
-
 def drawing_create_batch(
-    *, images: list[bytes], source: str, owner: Owner = Owner(), labels: list | None = None
+    *,
+    images: list[bytes],
+    source: str,
+    owner: Owner = Owner(),
+    labels: list | None = None,
+    idempotency: IdempotencyKey | None = None,
 ) -> list[Drawing]:
-    """Predict many images in one model call and store them all, or none."""
+    """Predict many images in one model call and store them all, or none, once per key."""
     if not 1 <= len(images) <= settings.MAX_BATCH_SIZE:
         raise BatchSizeError(
             ERROR_BATCH_SIZE.format(limit=settings.MAX_BATCH_SIZE, count=len(images))
         )
-    readings = _predict(images)
     labels = labels or [None] * len(images)
+    if idempotency and (stored := _replayed(idempotency, owner, images, labels, batch=True)):
+        return stored
+    readings = _predict(images)
     drawings = [
-        _drawing_new(image, reading, source=source, owner=owner)
-        for image, reading in zip(images, readings, strict=True)
+        _drawing_new(
+            image,
+            reading,
+            source=source,
+            owner=owner,
+            key=idempotency.item(index) if idempotency else "",
+            scope=idempotency,
+        )
+        for index, (image, reading) in enumerate(zip(images, readings, strict=True))
     ]
-    with transaction.atomic():
-        for drawing, label in zip(drawings, labels, strict=True):
-            _drawing_save(drawing, label=label, owner=owner)
+    try:
+        with transaction.atomic():
+            for drawing, label in zip(drawings, labels, strict=True):
+                _drawing_save(drawing, label=label, owner=owner)
+    except IntegrityError:
+        if idempotency and (stored := _replayed(idempotency, owner, images, labels, batch=True)):
+            return stored
+        raise
     return drawings
 
 
+def _replayed(
+    idempotency: IdempotencyKey, owner: Owner, images: list[bytes], labels: list, *, batch: bool
+) -> list[Drawing] | None:
+    """Return what this owner stored with this key and body, None if nothing; refuse a change."""
+    stored = _stored_with(idempotency, owner)
+    if not stored:
+        return None
+    if stored[0].created_at < timezone.now() - dt.timedelta(
+        seconds=settings.IDEMPOTENCY_KEY_SECONDS
+    ):
+        # The key has expired: it is free for a new request.
+        Drawing.objects.filter(pk__in=[d.pk for d in stored]).update(idempotency_key="")
+        return None
+    stored_batch = stored[0].idempotency_key != idempotency.key
+    if stored_batch != batch or len(stored) != len(images):
+        raise IdempotencyKeyReusedError(
+            ERROR_IDEMPOTENCY_SHAPE.format(
+                stored=_request_shape(stored_batch, len(stored)),
+                sent=_request_shape(batch, len(images)),
+            )
+        )
+    submitted = dict(
+        LabelChange.objects.filter(
+            drawing__in=stored, source=Drawing.LabelSource.SUBMITTED
+        ).values_list("drawing_id", "new_label")
+    )
+    for drawing, image, label in zip(stored, images, labels, strict=True):
+        if bytes(drawing.image) != image:
+            raise IdempotencyKeyReusedError(ERROR_IDEMPOTENCY_REUSED)
+        if submitted.get(drawing.pk) != label:
+            stored_label, sent = submitted.get(drawing.pk), label
+            raise IdempotencyKeyReusedError(
+                ERROR_IDEMPOTENCY_LABEL.format(stored=_said(stored_label), sent=_said(sent))
+            )
+        drawing.replayed = True
+    return stored
+
+
+def _stored_with(idempotency: IdempotencyKey, owner: Owner) -> list[Drawing]:
+    """Return the drawings this owner stored with this key, a batch's in its order."""
+    keys = [idempotency.key, *map(idempotency.item, range(settings.MAX_BATCH_SIZE))]
+    stored = Drawing.objects.filter(idempotency_key__in=keys).select_related("prediction")
+    # A visitor's first request may have come without their cookie (scoped by address):
+    # what they own is theirs whichever namespace its key was stored in.
+    theirs = [d for d in stored if d.idempotency_owner == idempotency.owner or owner.owns(d)]
+    return sorted(theirs, key=lambda drawing: _item_index(drawing.idempotency_key))
+
+
+def _item_index(key: str) -> int:
+    return int(key.rsplit("/", 1)[1]) if "/" in key else -1
+
+
+def _request_shape(batch: bool, count: int) -> str:
+    return f"a batch of {count} images" if batch else "one image"
+
+
+def _said(label: int | None) -> str:
+    return "none" if label is None else label_name(label)
+
+
 def _drawing_new(
-    image: bytes, result: Reading, *, source: str, owner: Owner, key: str = ""
+    image: bytes,
+    result: Reading,
+    *,
+    source: str,
+    owner: Owner,
+    key: str = "",
+    scope: IdempotencyKey | None = None,
 ) -> Drawing:
     """Return a validated, unsaved drawing with its prediction in `drawing.prediction`."""
     drawing = Drawing(
@@ -187,6 +281,7 @@ def _drawing_new(
         user=owner.db_user,
         session_key=owner.session_key,
         idempotency_key=key,
+        idempotency_owner=scope.owner if scope else "",
     )
     # Field validation in Python; the check constraints are the database's own job.
     drawing.full_clean(validate_constraints=False)

@@ -8,9 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.throttling import BaseThrottle
 
 from recognizer.services import Owner
 
@@ -27,13 +29,32 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 def request_owner(request, *, create: bool = False) -> Owner:
     """Return the owner for this request, giving an anonymous visitor an id if `create`."""
-    http = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    http = _http(request)
     if not hasattr(http, "visitor_id"):
         http.visitor_id = _visitor_from_cookies(http)
     if not http.visitor_id and create and not request.user.is_authenticated:
         http.visitor_id = secrets.token_hex(16)
         http.visitor_is_new = True
     return Owner(user=request.user, session_key=http.visitor_id)
+
+
+def idempotency_owner(request) -> str:
+    """Return whose namespace the request's Idempotency-Key lives in.
+
+    A signed-in user's, a visitor's (by their cookie), or for a caller with neither (a
+    script without cookies) its address, kept only as a keyed hash.
+    """
+    owner = request_owner(request)
+    if owner.db_user is not None:
+        return f"user:{owner.db_user.pk}"
+    if owner.session_key and not getattr(_http(request), "visitor_is_new", False):
+        return f"visitor:{owner.session_key}"
+    address = BaseThrottle().get_ident(request)  # X-Forwarded-For only from trusted proxies
+    return f"address:{salted_hmac(SALT, address).hexdigest()[:40]}"
+
+
+def _http(request):
+    return getattr(request, "_request", request)  # DRF's Request wraps Django's
 
 
 def _visitor_from_cookies(request) -> str:

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
+from rest_framework.test import APIClient
 
 from ml.preprocessing import ERROR_EMPTY_DRAWING, ERROR_NOT_IMAGE
 from recognizer.models import Drawing, LabelChange
@@ -14,7 +15,7 @@ from recognizer.services import (
     ERROR_FEEDBACK_GIVEN,
     ERROR_IDEMPOTENCY_REUSED,
 )
-from tests.factories import DrawingFactory, blank_png, stroke_png
+from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
 
 pytestmark = pytest.mark.django_db
 PREDICT = "/api/predictions/"
@@ -485,6 +486,75 @@ def test_idempotency_key_reused_for_another_image_is_422(api_client, digit_png):
     )
     assert_error(response, 422, "idempotency_key_reused", ERROR_IDEMPOTENCY_REUSED)
     assert Drawing.objects.count() == 1
+
+
+def signed_in(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def visitor_with_a_drawing() -> APIClient:
+    """An anonymous visitor who has stored one drawing, so their client carries the cookie."""
+    client = APIClient(enforce_csrf_checks=False)
+    client.post(PREDICT, {"image": data_url(stroke_png(9))}, format="json")
+    return client
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "user",
+        "visitor",
+        "script elsewhere",
+    ],
+)
+def test_idempotency_key_of_another_owner_never_replays_their_drawing(digit_png, other):
+    a = signed_in(UserFactory(username="a"))
+    clients = {
+        "user": lambda: signed_in(UserFactory(username="b")),
+        "visitor": visitor_with_a_drawing,
+        "script elsewhere": lambda: APIClient(REMOTE_ADDR="198.51.100.7"),
+    }
+    b = clients[other]()
+    payload, headers = {"image": data_url(digit_png(0))}, {"Idempotency-Key": "shared-key"}
+    theirs = a.post(PREDICT, payload, format="json", headers=headers).json()
+    a.patch(theirs["url"], {"label": 3}, format="json")
+    response = b.post(PREDICT, payload, format="json", headers=headers)
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    mine = response.json()
+    assert mine["id"] != theirs["id"] and mine["label"] is None
+    assert b.get(f"{PREDICT}{theirs['id']}/").status_code == 404
+
+
+def test_idempotency_key_used_first_by_another_owner_still_stores_its_owners_image(digit_png):
+    a, b = signed_in(UserFactory(username="a")), APIClient()
+    headers = {"Idempotency-Key": "7d1f0c52-93b4-4e2b-a0a5-5f9f0f4f1d36"}
+    b.post(PREDICT, {"image": data_url(digit_png(1))}, format="json", headers=headers)
+    response = a.post(PREDICT, {"image": data_url(digit_png(0))}, format="json", headers=headers)
+    assert response.status_code == 201 and Drawing.objects.count() == 2
+
+
+def test_idempotency_key_retried_with_another_label_is_422(api_client, digit_png):
+    headers = {"Idempotency-Key": "k-label"}
+    payload = {"image": data_url(digit_png(0)), "label": 7}
+    assert api_client.post(PREDICT, payload, format="json", headers=headers).status_code == 201
+    response = api_client.post(PREDICT, {**payload, "label": 1}, format="json", headers=headers)
+    assert_error(response, 422, "idempotency_key_reused", "already used with the label 7, not 1")
+    assert Drawing.objects.get().label == 7
+
+
+def test_batch_sent_twice_with_one_key_stores_once(api_client):
+    images = [data_url(stroke_png(n)) for n in range(3)]
+    headers = {"Idempotency-Key": "batch-1"}
+    url = f"{PREDICT}batch/"
+    first = api_client.post(url, {"images": images}, format="json", headers=headers)
+    again = api_client.post(url, {"images": images}, format="json", headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Drawing.objects.count() == 3
+    changed = api_client.post(url, {"images": images[:2]}, format="json", headers=headers)
+    assert_error(changed, 422, "idempotency_key_reused", "a batch of 3 images, not a batch of 2")
 
 
 @pytest.mark.parametrize("key", ["x" * 65, "has space", "ключ"])

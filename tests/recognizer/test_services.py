@@ -50,12 +50,65 @@ def test_drawing_give_feedback_changes_once_then_refuses():
     assert list(drawing.label_changes.values_list("new_label", flat=True)) == [1, 7]
 
 
+def keyed(owner: str, key: str = "k1") -> services.IdempotencyKey:
+    return services.IdempotencyKey(owner=owner, key=key)
+
+
 def test_drawing_create_with_the_same_key_stores_once(digit_png):
     image = digit_png(0)
-    first = services.drawing_create(image=image, source="api", idempotency_key="k1")
-    again = services.drawing_create(image=image, source="api", idempotency_key="k1")
+    first = services.drawing_create(image=image, source="api", idempotency=keyed("address:a"))
+    again = services.drawing_create(image=image, source="api", idempotency=keyed("address:a"))
     assert again.pk == first.pk and again.replayed and not first.replayed
     assert Drawing.objects.count() == Prediction.objects.count() == 1
+
+
+def test_drawing_create_keys_of_two_owners_never_meet(digit_png):
+    a, b = Owner(session_key="visitor-a"), Owner(session_key="visitor-b")
+    image = digit_png(0)
+    theirs = services.drawing_create(
+        image=image, source="api", owner=a, idempotency=keyed("visitor:visitor-a")
+    )
+    mine = services.drawing_create(
+        image=image, source="api", owner=b, idempotency=keyed("visitor:visitor-b")
+    )
+    assert mine.pk != theirs.pk and not mine.replayed and mine.session_key == "visitor-b"
+
+
+def test_drawing_create_retry_with_another_label_is_refused(digit_png):
+    services.drawing_create(image=digit_png(0), source="api", label=7, idempotency=keyed("user:1"))
+    with pytest.raises(services.IdempotencyKeyReusedError, match="label 7, not 1"):
+        services.drawing_create(
+            image=digit_png(0), source="api", label=1, idempotency=keyed("user:1")
+        )
+    assert Drawing.objects.get().label == 7
+
+
+def test_drawing_create_key_is_free_again_once_expired(digit_png, settings):
+    first = services.drawing_create(image=digit_png(0), source="api", idempotency=keyed("a"))
+    settings.IDEMPOTENCY_KEY_SECONDS = 0
+    again = services.drawing_create(image=digit_png(1), source="api", idempotency=keyed("a"))
+    assert again.pk != first.pk and not again.replayed
+    first.refresh_from_db()
+    assert first.idempotency_key == "" and again.idempotency_key == "k1"
+
+
+def test_drawing_create_batch_with_the_same_key_stores_once(digit_png):
+    images = [digit_png(0), digit_png(1)]
+    first = services.drawing_create_batch(
+        images=images, labels=[7, None], source="api", idempotency=keyed("a")
+    )
+    again = services.drawing_create_batch(
+        images=images, labels=[7, None], source="api", idempotency=keyed("a")
+    )
+    assert [d.pk for d in again] == [d.pk for d in first] and all(d.replayed for d in again)
+    assert [d.idempotency_key for d in first] == ["k1/0", "k1/1"]
+    assert Drawing.objects.count() == 2
+    with pytest.raises(services.IdempotencyKeyReusedError, match="a batch of 2 images, not one"):
+        services.drawing_create(image=images[0], source="api", idempotency=keyed("a"))
+    with pytest.raises(services.IdempotencyKeyReusedError, match="different image"):
+        services.drawing_create_batch(
+            images=images[::-1], labels=[7, None], source="api", idempotency=keyed("a")
+        )
 
 
 def test_drawing_set_label_lets_staff_override_feedback(staff_user):
