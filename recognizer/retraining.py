@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from ml import negatives, registry
 from ml.data import load_mnist
@@ -30,6 +30,7 @@ ERROR_NO_TENSORFLOW = (
 )
 QUICK_MNIST_TEST = 1000  # digits of the MNIST test set compared in --quick mode
 REPORT = "retrain.json"
+PROMOTIONS_LOCK = 0x6D6E6973  # one PostgreSQL advisory lock id for every promotion
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,13 @@ def model_version_store(*, folder: Path) -> ModelVersion:
         metrics=_read_json(folder / METRICS),
         report=_read_json(folder / REPORT),
     )
-    version.full_clean()
-    version.save()
+    # The unique name is the database's to enforce: two processes may store one version.
+    version.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError:  # stored by the other one since we looked
+        return ModelVersion.objects.defer("archive").get(name=folder.name)
     return version
 
 
@@ -209,11 +215,15 @@ def model_promote(
 ) -> ModelPromotion:
     """Serve `version` on every host within seconds, and record who did it, when and why."""
     models_dir = Path(models_dir or settings.MODEL_PATH)
-    previous = model_serving_version(models_dir)
-    if version == previous:
+    if version == model_serving_version(models_dir):
         raise registry.RegistryError(ERROR_ALREADY_SERVING.format(version=version))
     _local(models_dir, version)
     with transaction.atomic():
+        _promotions_lock()
+        # Read again under the lock: a promotion that waited for another sees what it did.
+        previous = model_serving_version(models_dir)
+        if version == previous:
+            raise registry.RegistryError(ERROR_ALREADY_SERVING.format(version=version))
         # Both stored, so that every host can serve the new one and roll back to the old.
         model_version_store(folder=models_dir / version)
         if (models_dir / previous / SERVED_MODEL).is_file():
@@ -231,6 +241,13 @@ def model_promote(
         registry.set_serving(models_dir, version)
     predictor.recheck()
     return promotion
+
+
+def _promotions_lock() -> None:
+    """Make promotions and rollbacks wait for each other until this transaction ends."""
+    if connection.vendor == "postgresql":  # SQLite runs one write transaction at a time
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PROMOTIONS_LOCK])
 
 
 def model_rollback(

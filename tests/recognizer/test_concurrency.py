@@ -1,5 +1,6 @@
-"""Two reviewers at once, and a worker process killed mid-request, on the real PostgreSQL."""
+"""Two reviewers at once, promotions at once, a worker killed mid-request: on PostgreSQL."""
 
+import io
 import signal
 import subprocess
 import sys
@@ -8,10 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test import Client
 
+from ml import registry
 from recognizer import services
-from recognizer.models import Drawing, LabelChange
+from recognizer.models import Drawing, LabelChange, ModelPromotion, ModelVersion, RetrainJob
 from tests.conftest import subprocess_env
 from tests.factories import DrawingFactory, UserFactory
 
@@ -113,3 +117,46 @@ def _open_transactions_settle(name: str, seconds: float = 5.0) -> int:
         if count == 0 or time.monotonic() > deadline:
             return count
         time.sleep(0.1)
+
+
+def at_once(count: int, action) -> list:
+    """Run `action` in `count` threads released together; return what each returned or raised."""
+    start, results = threading.Barrier(count), []
+
+    def run():
+        start.wait(10)
+        try:
+            results.append(action())
+        except Exception as error:  # kept to be asserted on, not swallowed
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_concurrent_promote_clicks_record_one_promotion_and_answer_no_500(fake_models_dir):
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    job = RetrainJob.objects.create(status="succeeded", candidate="cnn-new", report={})
+
+    def click():
+        client = Client(raise_request_exception=False)
+        client.force_login(boss)
+        return client.post(f"/admin/recognizer/retrainjob/{job.pk}/promote/").status_code
+
+    assert at_once(4, click) == [302] * 4
+    assert ModelPromotion.objects.get().version == "cnn-new"
+    assert sorted(ModelVersion.objects.values_list("name", flat=True)) == ["cnn-new", "cnn-old"]
+
+
+def test_concurrent_promote_commands_record_one_promotion(fake_models_dir):
+    results = at_once(4, lambda: call_command("promote", "cnn-new", stdout=io.StringIO()))
+    refusals = [r for r in results if isinstance(r, CommandError)]
+    assert len(refusals) == 3 and all("already serving" in str(r) for r in refusals)
+    assert ModelPromotion.objects.count() == 1
+    assert registry.serving_version(fake_models_dir) == "cnn-new"
