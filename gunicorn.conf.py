@@ -14,6 +14,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # unlike TensorFlow, is safe to use after fork), not in its first request or health probe.
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# gunicorn's largest request line (the default is 4094), so that the site's own
+# MAX_URL_LENGTH (4096) answers a long address with JSON instead of gunicorn's HTML 414.
+limit_request_line = 8190
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 
 

@@ -157,6 +157,9 @@ MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", MAX_IMAGE_BYTES * 3)
 # A request stops working (and stores nothing) past this many seconds, well before
 # gunicorn's timeout kills the worker.
 REQUEST_TIME_BUDGET_S = float(os.environ.get("REQUEST_TIME_BUDGET_S", 10))
+# Path and query string: longer is a 414 JSON answer (gunicorn's own limit on the whole
+# request line, limit_request_line in gunicorn.conf.py, is set above it).
+MAX_URL_LENGTH = int(os.environ.get("MAX_URL_LENGTH", 4096))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 FILE_UPLOAD_HANDLERS = [
@@ -200,8 +203,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": [
         "recognizer.parsers.SafeJSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "recognizer.parsers.OnceMultiPartParser",
+        "recognizer.parsers.OnceFormParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

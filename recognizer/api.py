@@ -25,6 +25,7 @@ from recognizer import access, health, selectors, services
 from recognizer.filters import DrawingFilter
 from recognizer.models import Drawing
 from recognizer.params import parse_int
+from recognizer.parsers import SafeJSONParser
 from recognizer.serializers import (
     BatchCreateSerializer,
     BatchResultSerializer,
@@ -235,7 +236,7 @@ class PredictionViewSet(
         responses={201: BatchResultSerializer, **errors(400, 403, 413, 415, 422, 429, 503)},
         examples=[EXAMPLE_BATCH, EXAMPLE_ERROR],
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=[SafeJSONParser])
     def batch(self, request):
         key = idempotency_key(request)
         form = BatchCreateSerializer(data=request.data)

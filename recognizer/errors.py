@@ -25,6 +25,10 @@ from recognizer.visitors import ERROR_CSRF
 
 ERROR_BAD_REQUEST = "The request was refused (an unknown host name or a malformed request)."
 ERROR_BODY_TOO_BIG = "The request body is larger than the server accepts ({limit} bytes at most)."
+ERROR_LENGTH_REQUIRED = (
+    "This server needs the body's length: send a Content-Length header instead of a chunked body."
+)
+ERROR_URL_TOO_LONG = "The address is longer than the server accepts ({limit} characters at most)."
 ERROR_DATABASE_DOWN = "The database is unavailable right now; please try again in a moment."
 ERROR_FORBIDDEN = "You do not have permission to do this."
 ERROR_MODEL_UNAVAILABLE = "The model is not available right now; please try again shortly."
@@ -32,7 +36,7 @@ ERROR_NOT_FOUND = "There is nothing at this address."
 ERROR_REQUEST_REFUSED = "The request is malformed (too many fields or files, or a bad header)."
 ERROR_SERVER = "Something went wrong on our side; it has been logged."
 RETRY_AFTER_SECONDS = "5"
-PAGE_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found"}
+PAGE_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 414: "Address too long"}
 
 DOMAIN_ERRORS = (
     PreprocessingError,
@@ -54,6 +58,11 @@ STATUS_BY_CODE = {
 def body_too_big_message() -> str:
     """Return the 413 message naming the limit."""
     return ERROR_BODY_TOO_BIG.format(limit=settings.MAX_REQUEST_BYTES)
+
+
+def url_too_long_message() -> str:
+    """Return the 414 message naming the limit."""
+    return ERROR_URL_TOO_LONG.format(limit=settings.MAX_URL_LENGTH)
 
 
 def error_body(code: str, message: str, **extra) -> dict:

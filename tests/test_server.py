@@ -95,3 +95,19 @@ def test_a_client_that_vanishes_mid_body_stores_nothing(server):
     time.sleep(1)
     _predict(server)  # the site carries on
     assert Drawing.objects.count() == 1
+
+
+def test_chunked_body_is_read_and_a_long_address_answered_in_json(server):
+    import http.client
+
+    host, port = server.removeprefix("http://").split(":")
+    body = json.dumps({"image": base64.b64encode(stroke_png()).decode()}).encode()
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    chunks = iter([body[:100], body[100:]])  # no Content-Length: Transfer-Encoding: chunked
+    headers = {"Content-Type": "application/json"}
+    connection.request("POST", "/api/predictions/", chunks, headers, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 201 and json.load(response)["digit"] is not None
+    connection.request("GET", "/api/predictions/?digit=" + "7" * 5000)
+    response = connection.getresponse()
+    assert response.status == 414 and json.load(response)["error"]["code"] == "url_too_long"

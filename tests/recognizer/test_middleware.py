@@ -1,3 +1,4 @@
+import base64
 import io
 import json
 
@@ -100,3 +101,37 @@ def test_forwarded_proto_from_the_caller_is_not_trusted(client, production_hosts
         "/api/stats/", HTTP_HOST="digits.example.com", HTTP_X_FORWARDED_PROTO="https"
     )
     assert response.status_code == 301
+
+
+def test_chunked_body_the_server_left_undecoded_is_asked_for_a_length(client):
+    # The development server (and Django's test client) hand a chunked body over as is.
+    response = client.post(
+        "/api/predictions/", b"", content_type="application/json", HTTP_TRANSFER_ENCODING="chunked"
+    )
+    assert response.status_code == 411
+    assert response.json()["error"]["code"] == "length_required"
+
+
+def test_chunked_body_the_server_decoded_is_read_within_the_limit(client, settings):
+    from recognizer.models import Drawing
+    from tests.factories import stroke_png
+
+    body = json.dumps({"image": base64.b64encode(stroke_png()).decode()}).encode()
+    chunked = {"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"}
+    # What gunicorn hands over: the decoded body, no Content-Length.
+    request = RequestFactory().post("/api/predictions/", body, content_type="application/json")
+    request.META.update(chunked, CONTENT_LENGTH="", **{"wsgi.input": io.BytesIO(body)})
+    request.META.pop("CONTENT_LENGTH")
+    response = client.handler(request.META)
+    assert response.status_code == 201 and Drawing.objects.count() == 1
+    settings.MAX_REQUEST_BYTES = len(body) - 1
+    request.META["wsgi.input"] = io.BytesIO(body)
+    assert client.handler(request.META).status_code == 413
+    assert Drawing.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["/api/predictions/", "/history/"])
+def test_too_long_address_is_a_clear_414(client, path):
+    response = client.get(path, {"digit": "7" * 5000}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 414
+    assert "4096 characters at most" in response.json()["error"]["message"]
