@@ -108,6 +108,17 @@ def preprocess_images(images: np.ndarray) -> np.ndarray:
     return np.stack([preprocess_array(image).pixels for image in images])
 
 
+def declared_pixels(data: bytes) -> int:
+    """Return how many pixels an image's header declares (0 when it is not a readable image)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            width, height = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS).size
+    except Exception:
+        return 0
+    return width * height
+
+
 def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode bytes to a Pillow image, refusing non-images, damage and bombs."""
     if not data:

@@ -147,6 +147,9 @@ MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024))
 # from the header before a pixel is decoded.
 MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 2048 * 2048))
 MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 64))
+# All the images of one request, from their headers, before any is decoded: 32 MP is 8
+# drawings of the largest size, or 64 of 700x700 (a 280 px canvas PNG is 0.08 MP).
+MAX_REQUEST_PIXELS = int(os.environ.get("MAX_REQUEST_PIXELS", 32 * 1000 * 1000))
 LOW_CONFIDENCE = float(os.environ.get("LOW_CONFIDENCE", 0.8))
 # How long the person who drew a digit may change their answer (once) after giving it.
 FEEDBACK_CHANGE_SECONDS = int(os.environ.get("FEEDBACK_CHANGE_SECONDS", 600))

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ml.inference import Reading
-from ml.preprocessing import PreprocessingError, preprocess
+from ml.preprocessing import PreprocessingError, declared_pixels, preprocess
 from recognizer import access
 from recognizer.models import Drawing, LabelChange, Prediction, label_name
 from recognizer.predictor import get_predictor
@@ -33,6 +33,10 @@ ERROR_IDEMPOTENCY_LABEL = (
 ERROR_IDEMPOTENCY_SHAPE = (
     "This Idempotency-Key was already used for {stored}, not {sent}: send a new key for a new "
     "request."
+)
+ERROR_TOO_MANY_PIXELS = (
+    "These images hold {pixels:.1f} million pixels; one request may hold {limit:g} million: "
+    "send fewer or smaller images (a 280 px canvas PNG holds 0.08 million)."
 )
 ERROR_BATCH_ITEM = "Image {index}: {message}"
 ERROR_TOO_MUCH_WORK = (
@@ -111,7 +115,20 @@ def check_image_size(size: int) -> None:
         )
 
 
+def _check_decode_cost(images: list[bytes]) -> None:
+    """Refuse a request whose images declare more pixels than the budget, before decoding any."""
+    # An image over the per-image limit is refused from its header anyway: it costs nothing.
+    pixels = [p for p in map(declared_pixels, images) if p <= settings.MAX_IMAGE_PIXELS]
+    if sum(pixels) > settings.MAX_REQUEST_PIXELS:
+        raise TooMuchWorkError(
+            ERROR_TOO_MANY_PIXELS.format(
+                pixels=sum(pixels) / 1e6, limit=settings.MAX_REQUEST_PIXELS / 1e6
+            )
+        )
+
+
 def _predict(images: list[bytes]) -> list[Reading]:
+    _check_decode_cost(images)
     inputs = []
     deadline = time.monotonic() + settings.REQUEST_TIME_BUDGET_S
     for index, image in enumerate(images):

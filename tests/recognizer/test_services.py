@@ -162,3 +162,17 @@ def test_drawing_create_batch_is_all_or_nothing(digit_png):
 def test_drawing_create_batch_refuses_too_many(digit_png):
     with pytest.raises(services.BatchSizeError, match="1 to 2 images; this one has 3"):
         services.drawing_create_batch(images=[digit_png(i) for i in range(3)], source="api")
+
+
+def test_batch_over_the_pixel_budget_is_refused_before_any_image_is_decoded(monkeypatch):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (2048, 2048), 255).save(buffer, "PNG")
+    decoded = []
+    monkeypatch.setattr(services, "preprocess", lambda *a, **k: decoded.append(1))
+    with pytest.raises(services.TooMuchWorkError, match="268.4 million pixels"):
+        services.drawing_create_batch(images=[buffer.getvalue()] * 64, source="api")
+    assert decoded == [] and not Drawing.objects.exists()
