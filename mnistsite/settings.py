@@ -2,6 +2,7 @@
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "recognizer",
 ]
 
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "recognizer.visitors.VisitorCookieMiddleware",
     "recognizer.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mnistsite.urls"
@@ -108,6 +112,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (SQLite's busy timeout) instead of failing at once with "database table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sign-in attempts are counted (django-axes, in the database): after SIGN_IN_FAILURE_LIMIT
+# wrong passwords for one account, or from one address, that account or address is locked
+# out for SIGN_IN_LOCKOUT_MINUTES; a right password resets the account's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SIGN_IN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+# The address the rate limits count: X-Forwarded-For only from TRUSTED_PROXY_COUNT proxies.
+AXES_CLIENT_IP_CALLABLE = "recognizer.visitors.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False  # no banner on every manage.py command
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

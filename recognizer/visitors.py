@@ -49,8 +49,12 @@ def idempotency_owner(request) -> str:
         return f"user:{owner.db_user.pk}"
     if owner.session_key and not getattr(_http(request), "visitor_is_new", False):
         return f"visitor:{owner.session_key}"
-    address = BaseThrottle().get_ident(request)  # X-Forwarded-For only from trusted proxies
-    return f"address:{salted_hmac(SALT, address).hexdigest()[:40]}"
+    return f"address:{salted_hmac(SALT, client_address(request)).hexdigest()[:40]}"
+
+
+def client_address(request) -> str:
+    """Return the caller's address: X-Forwarded-For only as far as trusted proxies set it."""
+    return BaseThrottle().get_ident(request)  # the rate limits' own rule
 
 
 def _http(request):

@@ -1,4 +1,4 @@
-"""Template filters that show figures as people read them: shares as percentages."""
+"""Template filters that show figures as people read them: percentages, minutes."""
 
 from django import template
 
@@ -11,3 +11,10 @@ def percent(share: float | None, places: int = 1) -> str:
     if share is None or share == "":
         return "–"
     return f"{float(share):.{int(places)}%}"
+
+
+@register.filter
+def minutes(span) -> str:
+    """Show a timedelta in whole minutes ("15 minutes")."""
+    count = round(span.total_seconds() / 60)
+    return f"{count} minute{'' if count == 1 else 's'}"

@@ -90,3 +90,37 @@ def test_forged_visitor_cookie_is_ignored(client):
     DrawingFactory(session_key="someone-else")
     client.cookies[VISITOR_COOKIE] = "someone-else"
     assert client.get(PREDICT).json()["count"] == 0
+
+
+def sign_in(browser: Client, username: str, password: str, address: str = "203.0.113.5"):
+    data = {"username": username, "password": password, "next": "/admin/"}
+    return browser.post("/admin/login/", data, REMOTE_ADDR=address)
+
+
+def test_admin_sign_in_locks_out_after_wrong_passwords_even_with_the_right_one(staff_user):
+    browser = Client()
+    for _ in range(10):
+        sign_in(browser, staff_user.username, "wrong password")
+    response = sign_in(browser, staff_user.username, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "15 minutes" in response.content.decode()
+    assert browser.get("/admin/").status_code == 302  # not signed in
+
+
+def test_admin_sign_in_lockout_holds_per_account_and_per_address(staff_user):
+    for _ in range(5):
+        sign_in(Client(), staff_user.username, "wrong password", address="203.0.113.5")
+    # The account is locked from any address; the address is locked for any account.
+    assert (
+        sign_in(Client(), staff_user.username, PASSWORD, address="198.51.100.1").status_code == 429
+    )
+    assert sign_in(Client(), "someone-else", PASSWORD, address="203.0.113.5").status_code == 429
+
+
+def test_admin_sign_in_after_a_few_wrong_passwords_still_works(staff_user):
+    browser = Client()
+    for _ in range(4):
+        sign_in(browser, staff_user.username, "wrong password")
+    response = sign_in(browser, staff_user.username, PASSWORD)
+    assert response.status_code == 302 and browser.get("/admin/").status_code == 200
