@@ -258,7 +258,7 @@ class PredictionViewSet(
         description="The person who drew it may give the label and change it once, shortly "
         "after; reviewers (permission `recognizer.relabel_drawing`) may relabel any time. "
         "Every change is kept in the drawing's history.",
-        request=LabelSerializer,
+        request={"application/json": LabelSerializer},
         responses={200: DrawingSerializer, **errors(400, 403, 404, 409, 415, 503)},
         examples=[EXAMPLE_LABEL, EXAMPLE_NOT_A_DIGIT, EXAMPLE_RESULT],
     )

@@ -139,6 +139,12 @@ _LABEL = LabelField()
 _DATETIME = serializers.DateTimeField()
 
 
+LABEL_SOURCE_HELP = (
+    "Who gave the label: `submitted` with the drawing, `feedback` from the person who drew it, "
+    "`review` by a reviewer; null while there is no label."
+)
+
+
 class DrawingSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:prediction-detail")
     digit = serializers.IntegerField(source="prediction.digit")
@@ -163,6 +169,7 @@ class DrawingSerializer(serializers.ModelSerializer):
         source="prediction.not_digit_probability", help_text=NOT_DIGIT_HELP
     )
     label = LabelField(allow_null=True)
+    label_source = serializers.SerializerMethodField(help_text=LABEL_SOURCE_HELP)
     correct = serializers.SerializerMethodField()
     image_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-image")
     input_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-input")
@@ -215,7 +222,7 @@ class DrawingSerializer(serializers.ModelSerializer):
             "alternatives": [int(d) for d in prediction.alternatives],
             "not_digit_probability": float(prediction.not_digit_probability),
             "label": None if drawing.label is None else _LABEL.to_representation(drawing.label),
-            "label_source": drawing.label_source,
+            "label_source": self.get_label_source(drawing),
             "correct": self.get_correct(drawing),
             "source": drawing.source,
             "created_at": _DATETIME.to_representation(drawing.created_at),
@@ -227,6 +234,10 @@ class DrawingSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "enum": ["not_a_digit", "ambiguous"], "nullable": True})
     def get_uncertain_reason(self, drawing) -> str | None:
         return drawing.prediction.uncertain_reason or None
+
+    @extend_schema_field({"type": "string", "enum": Drawing.LabelSource.values, "nullable": True})
+    def get_label_source(self, drawing) -> str | None:
+        return drawing.label_source or None
 
     def get_correct(self, drawing) -> bool | None:
         """Whether the label is the model's answer, "not a digit" included (null if unlabelled)."""
