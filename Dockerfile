@@ -24,6 +24,8 @@ COPY --chown=app:app . .
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput -v 0
 
+# Runtime state (MODEL_PATH's default, var/models) is written by the app user.
+RUN mkdir -p var && chown app:app var
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

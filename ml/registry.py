@@ -78,6 +78,23 @@ def set_serving(models_dir: str | Path, version: str) -> Path:
     return root / version
 
 
+def seed(models_dir: str | Path, shipped: str | Path) -> Path:
+    """Make `models_dir` a copy of the `shipped` registry, unless it exists (atomically)."""
+    target = Path(models_dir)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    for version in versions(shipped):
+        shutil.copytree(Path(shipped) / version, staging / version)
+    shutil.copy2(Path(shipped) / CURRENT, staging / CURRENT)
+    try:
+        os.replace(staging, target)
+    except OSError:  # another process made it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
 def pack(folder: str | Path) -> bytes:
     """Return a version folder's files as one zip archive (to store where every host reads)."""
     buffer = io.BytesIO()

@@ -157,9 +157,12 @@ STORAGES = {
     },
 }
 
-# This host's folder of model versions with a CURRENT pointer (or one artifact folder).
-# Which version serves is a database row; each host unpacks it here from the database.
-MODEL_PATH = Path(os.environ.get("MODEL_PATH", BASE_DIR / "models"))
+# The model versions shipped with the code: read, never written.
+SHIPPED_MODEL_PATH = BASE_DIR / "models"
+# This host's folder of model versions with a CURRENT pointer (or one artifact folder):
+# runtime state, made from the shipped versions at first use. Which version serves is a
+# database row; each host unpacks it here from the database, and retrains write here.
+MODEL_PATH = Path(os.environ.get("MODEL_PATH", BASE_DIR / "var" / "models"))
 # How often a worker asks the database which version serves (one indexed SELECT).
 MODEL_CHECK_SECONDS = float(os.environ.get("MODEL_CHECK_SECONDS", 2))
 MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024))

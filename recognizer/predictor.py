@@ -23,12 +23,22 @@ _lock = threading.Lock()
 _checked = {"at": -math.inf, "version": None, "followed": None, "served": None}
 
 
+def models_folder() -> Path:
+    """Return this host's folder of model versions, made from the shipped ones at first use.
+
+    Promotions and retrains write there (runtime state, outside the tracked files); the
+    shipped models in SHIPPED_MODEL_PATH are only ever read.
+    """
+    return registry.seed(Path(settings.MODEL_PATH), settings.SHIPPED_MODEL_PATH)
+
+
 def get_predictor() -> Predictor:
     """Return this process's predictor for the model currently promoted."""
     models_dir = Path(settings.MODEL_PATH)
     served = _checked["served"]
     if served and served[0] == models_dir and not _check_due():
         return served[1]  # no query and no file read between two checks
+    models_folder()
     version = _promoted_version()
     if version and _checked["followed"] != (models_dir, version):
         if (models_dir / CURRENT).is_file():

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 
@@ -79,7 +78,7 @@ def model_retrain(
     progress=None,
 ) -> RetrainResult:
     """Train a candidate, compare it with the serving model, and promote it if it earns it."""
-    models_dir = Path(models_dir or settings.MODEL_PATH)
+    models_dir = Path(models_dir) if models_dir else predictor.models_folder()
     current = _local(models_dir, model_serving_version(models_dir))
     if options.init_version:
         _local(models_dir, options.init_version)
@@ -153,7 +152,7 @@ def model_serving_version(models_dir: Path) -> str:
 def model_serving_version_or_none() -> str | None:
     """Return the serving version for pages: None where MODEL_PATH is not a registry."""
     try:
-        return model_serving_version(Path(settings.MODEL_PATH))
+        return model_serving_version(predictor.models_folder())
     except registry.RegistryError:
         return selectors.model_serving_version()
 
@@ -214,7 +213,7 @@ def model_promote(
     models_dir: Path | None = None,
 ) -> ModelPromotion:
     """Serve `version` on every host within seconds, and record who did it, when and why."""
-    models_dir = Path(models_dir or settings.MODEL_PATH)
+    models_dir = Path(models_dir) if models_dir else predictor.models_folder()
     if version == model_serving_version(models_dir):
         raise registry.RegistryError(ERROR_ALREADY_SERVING.format(version=version))
     _local(models_dir, version)
@@ -254,7 +253,7 @@ def model_rollback(
     *, version: str | None = None, by: AbstractBaseUser | None = None, models_dir=None
 ) -> ModelPromotion:
     """Serve an earlier version again: the one named, or `selectors.model_rollback_target`."""
-    models_dir = Path(models_dir or settings.MODEL_PATH)
+    models_dir = Path(models_dir) if models_dir else predictor.models_folder()
     serving = model_serving_version(models_dir)
     if version is None:
         version = selectors.model_rollback_target(serving)

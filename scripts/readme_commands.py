@@ -148,6 +148,28 @@ def scratch_copy(target: Path) -> None:
     (target / ".venv").symlink_to(ROOT / ".venv")
 
 
+def changed_tracked_files(scratch: Path) -> list[str]:
+    """Return tracked files the commands changed or removed, and new files in models/.
+
+    Promotions and retrains write runtime state (MODEL_PATH, ignored by git), never the
+    checkout: `git status` stays clean after a retrain, a promotion and a rollback.
+    """
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    tracked = set(filter(None, listed.stdout.decode().split("\0")))
+    changed = [
+        name
+        for name in sorted(tracked)
+        if (ROOT / name).is_file()
+        and (
+            not (scratch / name).is_file()
+            or (scratch / name).read_bytes() != (ROOT / name).read_bytes()
+        )
+    ]
+    models = scratch / "models"
+    added = [str(p.relative_to(scratch)) for p in models.rglob("*") if p.is_file()]
+    return changed + sorted(name for name in added if name not in tracked)
+
+
 def scratch_database(url: str) -> str:
     """Create an empty database beside the one `url` names; return its URL."""
     import psycopg2
@@ -211,6 +233,10 @@ def main() -> int:
                 session.terminate()
                 session.wait()
         done = session
+        changed = changed_tracked_files(Path(scratch))
+    if changed:
+        print("readme_commands: running the site changed the checkout's files:", *changed)
+        return 1
     if done.returncode:
         print(f"readme_commands: a README command failed (exit {done.returncode}); see above.")
     return done.returncode
