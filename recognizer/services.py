@@ -128,7 +128,8 @@ def _check_decode_cost(images: list[bytes]) -> None:
 
 
 def _predict(images: list[bytes]) -> list[Reading]:
-    _check_decode_cost(images)
+    if len(images) > 1:  # one image is held to MAX_IMAGE_PIXELS from its header already
+        _check_decode_cost(images)
     inputs = []
     deadline = time.monotonic() + settings.REQUEST_TIME_BUDGET_S
     for index, image in enumerate(images):
