@@ -148,26 +148,24 @@ def scratch_copy(target: Path) -> None:
     (target / ".venv").symlink_to(ROOT / ".venv")
 
 
-def changed_tracked_files(scratch: Path) -> list[str]:
-    """Return tracked files the commands changed or removed, and new files in models/.
+def changed_model_files(scratch: Path) -> list[str]:
+    """Return the shipped model files the commands changed or removed, and new ones in models/.
 
     Promotions and retrains write runtime state (MODEL_PATH, ignored by git), never the
-    checkout: `git status` stays clean after a retrain, a promotion and a rollback.
+    shipped models: `git status` stays clean after a retrain, a promotion and a rollback.
     """
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "models"], cwd=ROOT, capture_output=True, check=True
+    )
     tracked = set(filter(None, listed.stdout.decode().split("\0")))
     changed = [
         name
         for name in sorted(tracked)
-        if (ROOT / name).is_file()
-        and (
-            not (scratch / name).is_file()
-            or (scratch / name).read_bytes() != (ROOT / name).read_bytes()
-        )
+        if not (scratch / name).is_file()
+        or (scratch / name).read_bytes() != (ROOT / name).read_bytes()
     ]
-    models = scratch / "models"
-    added = [str(p.relative_to(scratch)) for p in models.rglob("*") if p.is_file()]
-    return changed + sorted(name for name in added if name not in tracked)
+    found = {str(p.relative_to(scratch)) for p in (scratch / "models").rglob("*") if p.is_file()}
+    return changed + sorted(found - tracked)
 
 
 def scratch_database(url: str) -> str:
@@ -233,9 +231,9 @@ def main() -> int:
                 session.terminate()
                 session.wait()
         done = session
-        changed = changed_tracked_files(Path(scratch))
+        changed = changed_model_files(Path(scratch))
     if changed:
-        print("readme_commands: running the site changed the checkout's files:", *changed)
+        print("readme_commands: running the site wrote into the shipped models/:", *changed)
         return 1
     if done.returncode:
         print(f"readme_commands: a README command failed (exit {done.returncode}); see above.")
