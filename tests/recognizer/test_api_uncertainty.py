@@ -78,5 +78,6 @@ def test_openapi_schema_documents_the_uncertainty_fields(api_client):
         assert "not sure" in properties["uncertain"]["description"]
     reasons = [schema["enum"] for name, schema in components.items() if "UncertainReason" in name]
     assert reasons and all(enum == ["not_a_digit", "ambiguous"] for enum in reasons)
-    label = components["PatchedLabelRequest"]["properties"]["label"]
+    label = components["LabelRequest"]["properties"]["label"]
+    assert "label" in components["LabelRequest"]["required"]
     assert {"type": "string", "enum": ["not_a_digit"]} in label["oneOf"]
