@@ -22,7 +22,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 
 def post_worker_init(worker):
     """Load the served model before the worker takes requests."""
-    from recognizer.predictor import get_predictor
+    from recognizer.serving.predictor import get_predictor
 
     try:
         get_predictor()

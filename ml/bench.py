@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ml.cli import run
+from ml.config import model_path
 from ml.data import load_mnist
 from ml.inference import Predictor, resolve_model_dir
 from ml.measure import median_ms
@@ -89,7 +90,7 @@ def worst_case(predictor: Predictor, digit: np.ndarray, runs: int) -> dict:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL_PATH", "models")))
+    parser.add_argument("--model", type=Path, default=model_path())
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--keras-runs", type=int, default=50)
     args = parser.parse_args(argv)

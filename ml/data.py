@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.config import PIXELS
+
 BUNDLED_PACKAGE = "mnist"
 BUNDLED_FILE = "data/mnist.pkl.gz"
 MNIST_PATH_ENV = "MNIST_PATH"
@@ -33,8 +35,6 @@ ERROR_CSV_UNLABELLED = (
 CSV_TEST_SHARE = 10  # without a labelled test CSV, one digit in ten is held out for testing
 CSV_TEST_SEED = 20
 
-PIXELS = 28 * 28
-
 
 class DataFormatError(ValueError):
     """A data file that cannot be read as digits."""
@@ -42,13 +42,23 @@ class DataFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Digits:
-    """Images as uint8 (n, 28, 28), white ink on black, with labels (or None)."""
+    """Images as uint8 (n, 28, 28), white ink on black, with labels (or None) and ids (or None).
+
+    The one type for labelled digits: MNIST, a CSV, or the site's drawings (their stored model
+    inputs, with the drawings' ids to trace each back).
+    """
 
     images: np.ndarray
     labels: np.ndarray | None
+    ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def subset(self, mask: np.ndarray) -> Digits:
+        """Return the digits where `mask` is true."""
+        pick = lambda part: None if part is None else part[mask]  # noqa: E731
+        return Digits(self.images[mask], pick(self.labels), pick(self.ids))
 
 
 @dataclass(frozen=True)

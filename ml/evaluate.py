@@ -7,11 +7,11 @@ python -m ml.evaluate --split validation   # the validation split (use this for 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from ml import data
 from ml.cli import progress, run
+from ml.config import model_path
 from ml.inference import Predictor, resolve_model_dir
 from ml.measure import (
     canvas_accuracy,
@@ -22,7 +22,7 @@ from ml.measure import (
 )
 from ml.preprocessing import preprocess_images
 
-DEFAULT_MODEL_PATH = Path(os.environ.get("MODEL_PATH", "models"))
+DEFAULT_MODEL_PATH = model_path()
 
 
 def main(argv=None) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ml.config import model_path
 from ml.data import DataFormatError, load_csv
 from ml.inference import Predictor, resolve_model_dir
 from ml.preprocessing import PreprocessingError, preprocess, preprocess_array
@@ -107,7 +107,7 @@ def progress_bar(enabled: bool):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path, help="image files, folders or CSV files")
-    parser.add_argument("--model", type=Path, default=Path(os.environ.get("MODEL_PATH", "models")))
+    parser.add_argument("--model", type=Path, default=model_path())
     parser.add_argument("--output", type=Path, help="also write the results to this CSV")
     parser.add_argument("--format", choices=["rows", "kaggle"], default="rows")
     parser.add_argument("--quiet", action="store_true", help="no per-input lines or progress")

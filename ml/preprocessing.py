@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-SIZE = 28
+from ml.config import SIDE
+
 DIGIT_BOX = 20  # MNIST fits each digit's longer side into 20 px ...
 CENTER = 14.0  # ... and puts its centre of mass at pixel (14, 14), as measured on MNIST.
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
@@ -71,7 +72,7 @@ class ModelInput:
         """Return what the model saw as a PNG, optionally enlarged without smoothing."""
         image = Image.fromarray(to_uint8(self.pixels), mode="L")
         if scale > 1:
-            image = image.resize((SIZE * scale, SIZE * scale), Image.Resampling.NEAREST)
+            image = image.resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         return buffer.getvalue()
@@ -264,7 +265,7 @@ def _reject_specks(box: np.ndarray, extent: int) -> None:
         raise EmptyDrawingError(ERROR_TOO_SMALL)
     roundish = max(height, width) / min(height, width) < DOT_ASPECT
     small = max(height, width) <= DOT_MAX_EXTENT * extent
-    if roundish and small and box.mean() > DOT_FILL and extent > SIZE:
+    if roundish and small and box.mean() > DOT_FILL and extent > SIDE:
         raise EmptyDrawingError(ERROR_TOO_SMALL)
 
 
@@ -273,8 +274,8 @@ def _place_by_mass(patch: np.ndarray) -> np.ndarray:
     total = float(patch.sum()) or 1.0
     row_mass = float((patch.sum(axis=1) * np.arange(height)).sum()) / total
     col_mass = float((patch.sum(axis=0) * np.arange(width)).sum()) / total
-    top = int(np.clip(round(CENTER - row_mass), 0, SIZE - height))
-    left = int(np.clip(round(CENTER - col_mass), 0, SIZE - width))
-    field = np.zeros((SIZE, SIZE), dtype=np.float32)
+    top = int(np.clip(round(CENTER - row_mass), 0, SIDE - height))
+    left = int(np.clip(round(CENTER - col_mass), 0, SIDE - width))
+    field = np.zeros((SIDE, SIDE), dtype=np.float32)
     field[top : top + height, left : left + width] = patch
     return field

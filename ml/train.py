@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ml.cli import run
-from ml.training import Drawings, TrainConfig, train
+from ml.data import Digits
+from ml.training import TrainConfig, train
 
 DEFAULTS = TrainConfig()
 
@@ -53,7 +54,7 @@ def main(argv=None) -> Path:
     extra = None
     if extra_path:
         with np.load(extra_path) as npz:  # the file manage.py export_labelled writes
-            extra = Drawings(npz["inputs"], npz["labels"])
+            extra = Digits(npz["inputs"], npz["labels"])
     return train(TrainConfig(**args), extra=extra)
 
 

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from ml import artifact, data, negatives
 from ml.augment import augment
+from ml.config import SHIPPED_MODELS
 from ml.model import build_model, with_not_a_digit
 from ml.preprocessing import from_uint8, preprocess_images
 from ml.uncertainty import NOT_A_DIGIT
@@ -31,7 +32,7 @@ WORK_DIR = "_training"  # checkpoints of the run in progress, inside the output 
 class TrainConfig:
     """Everything a training run needs; the CLI's options map one to one onto these."""
 
-    output: Path = Path("models")
+    output: Path = Path(SHIPPED_MODELS)
     arch: str = "cnn"
     epochs: int = 30
     batch_size: int = 128
@@ -59,14 +60,6 @@ class Epoch:
     seconds_left: float
 
 
-@dataclass(frozen=True)
-class Drawings:
-    """Labelled real drawings to add: (n, 28, 28) uint8 model inputs and their digits."""
-
-    inputs: np.ndarray
-    labels: np.ndarray
-
-
 def normalized(images: np.ndarray) -> np.ndarray:
     """Run every digit through the same preprocessing the site uses, as (n, 28, 28, 1)."""
     return preprocess_images(images)[..., None]
@@ -75,7 +68,7 @@ def normalized(images: np.ndarray) -> np.ndarray:
 def train(
     config: TrainConfig,
     *,
-    extra: Drawings | None = None,
+    extra: data.Digits | None = None,
     progress: Callable[[Epoch], None] | None = None,
 ) -> Path:
     """Train, keep the best epoch by validation accuracy, and write the artifact folder."""
@@ -226,9 +219,9 @@ def _callbacks(config: TrainConfig, work: Path, earlier: float, started: float, 
     ]
 
 
-def add_real_drawings(extra: Drawings, weight: float, x_train, y_train, weights):
+def add_real_drawings(extra: data.Digits, weight: float, x_train, y_train, weights):
     """Append labelled real drawings, weighted so a few hundred of them matter."""
-    x_extra = from_uint8(extra.inputs).reshape(-1, 28, 28, 1)
+    x_extra = from_uint8(extra.images).reshape(-1, 28, 28, 1)
     y_extra = np.asarray(extra.labels).astype(y_train.dtype)
     w_extra = np.full(len(x_extra), weight, dtype=np.float32)
     return (

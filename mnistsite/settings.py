@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ml.config import SHIPPED_MODELS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 ERROR_NO_SECRET = (
@@ -60,8 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "recognizer.middleware.BodySizeLimitMiddleware",
-    "recognizer.middleware.HealthCheckMiddleware",
+    "recognizer.core.middleware.BodySizeLimitMiddleware",
+    "recognizer.serving.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,8 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "recognizer.visitors.VisitorCookieMiddleware",
-    "recognizer.middleware.DatabaseUnavailableMiddleware",
+    "recognizer.core.owners.VisitorCookieMiddleware",
+    "recognizer.core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -90,7 +92,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "recognizer.context_processors.site",
             ],
         },
     },
@@ -125,7 +126,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SIGN_IN_LOCKOUT_MINUTE
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_RESET_ON_SUCCESS = True
 # The address the rate limits count: X-Forwarded-For only from TRUSTED_PROXY_COUNT proxies.
-AXES_CLIENT_IP_CALLABLE = "recognizer.visitors.client_address"
+AXES_CLIENT_IP_CALLABLE = "recognizer.core.owners.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_VERBOSE = False  # no banner on every manage.py command
 
@@ -158,7 +159,7 @@ STORAGES = {
 }
 
 # The model versions shipped with the code: read, never written.
-SHIPPED_MODEL_PATH = BASE_DIR / "models"
+SHIPPED_MODEL_PATH = BASE_DIR / SHIPPED_MODELS
 # This host's folder of model versions with a CURRENT pointer (or one artifact folder):
 # runtime state, made from the shipped versions at first use. Which version serves is a
 # database row; each host unpacks it here from the database, and retrains write here.
@@ -189,7 +190,7 @@ MAX_URL_LENGTH = int(os.environ.get("MAX_URL_LENGTH", 4096))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 FILE_UPLOAD_HANDLERS = [
-    "recognizer.uploads.SizeLimitUploadHandler",
+    "recognizer.core.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -224,18 +225,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
-        "recognizer.visitors.VisitorCsrfCheck",
+        "recognizer.core.owners.VisitorCsrfCheck",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PARSER_CLASSES": [
-        "recognizer.parsers.SafeJSONParser",
-        "recognizer.parsers.OnceMultiPartParser",
-        "recognizer.parsers.OnceFormParser",
+        "recognizer.core.parsers.SafeJSONParser",
+        "recognizer.core.parsers.OnceMultiPartParser",
+        "recognizer.core.parsers.OnceFormParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "recognizer.errors.exception_handler",
+    "EXCEPTION_HANDLER": "recognizer.core.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "predict_anon": os.environ.get("PREDICT_ANON_RATE", "120/min"),
         "predict_user": os.environ.get("PREDICT_USER_RATE", "600/min"),
@@ -245,7 +246,7 @@ REST_FRAMEWORK = {
     },
     # JSON for every Accept header, a browser's included: /api/docs/ is the interactive view.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "recognizer.parsers.JSONWhateverAccept",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "recognizer.core.parsers.JSONWhateverAccept",
     # Throttles count clients by REMOTE_ADDR unless proxies that we trust add X-Forwarded-For.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
@@ -303,8 +304,8 @@ LOGGING = {
 
 # Signed-in users' sessions live in the database, so that logging out (or deleting the row)
 # revokes them everywhere. Anonymous visitors carry only a signed visitor id in their own
-# cookie (recognizer.visitors): no session row per visitor.
+# cookie (recognizer.core.owners): no session row per visitor.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 VISITOR_COOKIE_AGE = 60 * 60 * 24 * 365
-CSRF_FAILURE_VIEW = "recognizer.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "recognizer.core.errors.csrf_failure"

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("recognizer.urls")),
 ]
 
-handler400 = "recognizer.errors.bad_request"
-handler403 = "recognizer.errors.forbidden"
-handler404 = "recognizer.errors.not_found"
-handler500 = "recognizer.errors.server_error"
+handler400 = "recognizer.core.errors.bad_request"
+handler403 = "recognizer.core.errors.forbidden"
+handler404 = "recognizer.core.errors.not_found"
+handler500 = "recognizer.core.errors.server_error"

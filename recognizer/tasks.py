@@ -1,12 +1,15 @@
-"""Background tasks (django-tasks): run by `manage.py db_worker`, the Procfile's worker."""
+"""Background tasks (django-tasks), run by `manage.py db_worker` (the Procfile's worker).
+
+They stay at the app's root: a queued task row names its function by this dotted path.
+"""
 
 from django_tasks import task
 
-from recognizer import jobs
+from recognizer.modelops import runner
 
 
 @task()
 def retrain(*, job_id: int) -> str:
     """Retrain, compare with the serving model, and record the outcome on the job."""
-    job = jobs.retrain_job_run(job_id=job_id)
+    job = runner.retrain_job_run(job_id=job_id)
     return job.candidate

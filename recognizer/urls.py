@@ -2,7 +2,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from recognizer import api, views
+from recognizer.drawings import api, views
+from recognizer.serving import health
 
 router = DefaultRouter()
 router.register("predictions", api.PredictionViewSet, basename="prediction")
@@ -24,8 +25,8 @@ api_patterns = [
 urlpatterns = [
     path("", views.index, name="index"),
     path("history/", views.history, name="history"),
-    path("healthz", api.HealthView.as_view(), name="healthz"),
-    path("livez", api.LivenessView.as_view(), name="livez"),
+    path("healthz", health.HealthView.as_view(), name="healthz"),
+    path("livez", health.LivenessView.as_view(), name="livez"),
     path("favicon.ico", views.favicon),
     path("api/", include((api_patterns, "api"))),
 ]

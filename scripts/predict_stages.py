@@ -38,9 +38,10 @@ from rest_framework.request import Request  # noqa: E402
 from rest_framework.test import APIRequestFactory  # noqa: E402
 
 from ml.preprocessing import decode_image, preprocess  # noqa: E402
-from recognizer import services  # noqa: E402
-from recognizer.predictor import get_predictor  # noqa: E402
-from recognizer.serializers import DrawingSerializer, PredictionCreateSerializer  # noqa: E402
+from recognizer.core.owners import Owner  # noqa: E402
+from recognizer.drawings import services  # noqa: E402
+from recognizer.drawings.serializers import DrawingSerializer, PredictionCreateSerializer  # noqa: E402
+from recognizer.serving.predictor import get_predictor  # noqa: E402
 from scripts.bench import canvas_bodies  # noqa: E402
 
 PATH = "/api/predictions/"
@@ -85,8 +86,8 @@ def _validated(data: dict) -> dict:
 
 def _store(pair) -> object:
     image, reading = pair
-    drawing = services._drawing_new(image, reading, source="canvas", owner=services.Owner())
-    services._drawing_insert(drawing, label=None, owner=services.Owner())
+    drawing = services._drawing_new(image, reading, source="canvas", owner=Owner())
+    services._drawing_insert(drawing, label=None, owner=Owner())
     return drawing
 
 

@@ -69,7 +69,7 @@ def set_visitor(client, key: str) -> None:
     """Make the test client an anonymous visitor with this id (their signed cookie)."""
     from django.core import signing
 
-    from recognizer.visitors import SALT, VISITOR_COOKIE
+    from recognizer.core.owners import SALT, VISITOR_COOKIE
 
     client.cookies[VISITOR_COOKIE] = signing.get_cookie_signer(salt=VISITOR_COOKIE + SALT).sign(key)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from recognizer import access
+from recognizer.core import access
 from tests.factories import UserFactory, stroke_png
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,9 +8,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 from rest_framework.test import APIClient
 
-from recognizer import access
-from recognizer.admin import ERROR_LABEL_CLEARED
+from recognizer.core import access
 from recognizer.models import Drawing, LabelChange
+from recognizer.review.admin import ERROR_LABEL_CLEARED
 from tests.factories import DrawingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +196,7 @@ def test_a_drawing_with_label_history_cannot_be_deleted(client, staff_user):
 )
 def test_the_database_refuses_to_edit_or_delete_label_changes(staff_user):
     drawing = DrawingFactory()
-    from recognizer import services
+    from recognizer.drawings import services
 
     services.drawing_relabel(drawing=drawing, label=3, reviewer=staff_user)
     for statement in (

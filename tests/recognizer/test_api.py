@@ -8,13 +8,13 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from ml.preprocessing import ERROR_EMPTY_DRAWING, ERROR_NOT_IMAGE
-from recognizer.models import Drawing, LabelChange
-from recognizer.serializers import ERROR_BASE64
-from recognizer.services import (
+from recognizer.drawings.serializers import ERROR_BASE64
+from recognizer.drawings.services import (
     ERROR_FEEDBACK_FINAL,
     ERROR_FEEDBACK_GIVEN,
     ERROR_IDEMPOTENCY_REUSED,
 )
+from recognizer.models import Drawing, LabelChange
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
 
 pytestmark = pytest.mark.django_db
@@ -387,7 +387,7 @@ def posts_under_a_rate(client, monkeypatch, url, throttle, scope, count):
 
 
 def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
-    from recognizer.throttles import PredictAnonThrottle
+    from recognizer.drawings.throttles import PredictAnonThrottle
 
     codes = posts_under_a_rate(
         api_client, monkeypatch, PREDICT, PredictAnonThrottle, "predict_anon", 3
@@ -401,7 +401,7 @@ def test_predict_is_throttled_for_anonymous_callers(api_client, monkeypatch):
 def test_user_throttle_leaves_anonymous_callers_to_their_own_rate(api_client, monkeypatch):
     from django.core.cache import cache
 
-    from recognizer.throttles import PredictAnonThrottle, PredictUserThrottle
+    from recognizer.drawings.throttles import PredictAnonThrottle, PredictUserThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "5/min"})
     monkeypatch.setattr(PredictUserThrottle, "THROTTLE_RATES", {"predict_user": "2/min"})
@@ -447,7 +447,7 @@ def test_reading_is_documented_in_the_schema(api_client):
 
 
 def test_reading_is_throttled_apart_from_predict(api_client, monkeypatch):
-    from recognizer.throttles import ReadAnonThrottle
+    from recognizer.drawings.throttles import ReadAnonThrottle
 
     codes = posts_under_a_rate(api_client, monkeypatch, READ, ReadAnonThrottle, "read_anon", 3)
     assert codes == [200, 200, 429]
@@ -571,7 +571,7 @@ def test_bad_idempotency_key_is_400(api_client, key):
 def test_batch_counts_each_image_against_the_rate(api_client, monkeypatch):
     from django.core.cache import cache
 
-    from recognizer.throttles import PredictAnonThrottle
+    from recognizer.drawings.throttles import PredictAnonThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "5/min"})
     cache.clear()
@@ -586,7 +586,7 @@ def test_batch_counts_each_image_against_the_rate(api_client, monkeypatch):
 def test_rotating_x_forwarded_for_does_not_escape_the_throttle(api_client, monkeypatch):
     from django.core.cache import cache
 
-    from recognizer.throttles import PredictAnonThrottle
+    from recognizer.drawings.throttles import PredictAnonThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "20/min"})
     cache.clear()
@@ -605,7 +605,7 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(api_client, monk
     from django.core.cache import cache
     from rest_framework.settings import api_settings
 
-    from recognizer.throttles import PredictAnonThrottle
+    from recognizer.drawings.throttles import PredictAnonThrottle
 
     monkeypatch.setattr(PredictAnonThrottle, "THROTTLE_RATES", {"predict_anon": "1/min"})
     monkeypatch.setattr(api_settings, "NUM_PROXIES", 1)

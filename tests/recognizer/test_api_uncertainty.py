@@ -2,8 +2,8 @@
 
 import pytest
 
+from recognizer.drawings.serializers import ERROR_LABEL
 from recognizer.models import NOT_A_DIGIT, Drawing
-from recognizer.serializers import ERROR_LABEL
 from tests.factories import HALF_FOUR, LETTER_A, LETTER_X, SCRIBBLE, sketch_png
 from tests.recognizer.test_api import BATCH, PREDICT, READ, data_url
 

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from ml import registry
-from recognizer import services
+from recognizer.drawings import services
 from recognizer.models import Drawing, LabelChange, ModelPromotion, ModelVersion, RetrainJob
 from tests.conftest import subprocess_env
 from tests.factories import DrawingFactory, UserFactory
@@ -73,7 +73,7 @@ WORKER = """
 import sys, time
 import django
 django.setup()
-from recognizer import services
+from recognizer.drawings import services
 from tests.factories import stroke_png
 
 save = services._drawing_save

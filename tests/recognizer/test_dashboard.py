@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recognizer.exports import CSV_HEADER
 from recognizer.management.commands.export_labelled import ERROR_FILTER_SYNTAX
 from recognizer.models import NOT_A_DIGIT, Drawing, ModelPromotion
+from recognizer.review.exports import CSV_HEADER
 from tests.factories import DrawingFactory
 
 pytestmark = pytest.mark.django_db

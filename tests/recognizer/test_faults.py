@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
 
-from recognizer import services
-from recognizer.errors import ERROR_DATABASE_DOWN
+from recognizer.core.errors import ERROR_DATABASE_DOWN
+from recognizer.drawings import services
 from recognizer.models import Drawing, Prediction
 from tests.conftest import set_visitor
 from tests.factories import stroke_png

@@ -86,7 +86,7 @@ def test_body_over_the_limit_is_refused_on_pages_too():
 
 
 def test_multipart_file_without_a_true_length_stops_at_the_limit(settings):
-    from recognizer.uploads import SizeLimitUploadHandler
+    from recognizer.core.uploads import SizeLimitUploadHandler
 
     settings.MAX_REQUEST_BYTES = 1000
     handler = SizeLimitUploadHandler()

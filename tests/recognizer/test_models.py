@@ -2,9 +2,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
-from recognizer import services
+from recognizer.core.owners import Owner
+from recognizer.drawings import services
 from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
-from recognizer.services import Owner
 from tests.factories import DrawingFactory, PredictionFactory, ambiguous_reading, stroke_png
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from recognizer.params import parse_int, whole_number
+from recognizer.core.params import parse_int, whole_number
 
 
 @pytest.mark.parametrize(

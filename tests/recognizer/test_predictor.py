@@ -10,8 +10,9 @@ import pytest
 
 from ml import registry
 from ml.inference import METRICS
-from recognizer import predictor, retraining
+from recognizer.modelops import promotions
 from recognizer.models import ModelPromotion
+from recognizer.serving import predictor, versions
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def test_promote_and_rollback_write_only_the_runtime_folder(tmp_path, settings):
     settings.MODEL_PATH = tmp_path / "var" / "models"  # not there yet, as on a new host
     shipped_before = fingerprint(settings.SHIPPED_MODEL_PATH)
     shipped = registry.serving_version(settings.SHIPPED_MODEL_PATH)
-    folder = predictor.models_folder()
+    folder = versions.models_folder()
     assert registry.serving_version(folder) == shipped
     assert predictor.get_predictor().version == shipped
 
@@ -37,9 +38,9 @@ def test_promote_and_rollback_write_only_the_runtime_folder(tmp_path, settings):
     shutil.copytree(folder / shipped, candidate)
     metrics = json.loads((candidate / METRICS).read_text())
     (candidate / METRICS).write_text(json.dumps({**metrics, "version": candidate.name}))
-    retraining.model_promote(version=candidate.name, by=None, action="manual")
+    promotions.model_promote(version=candidate.name, by=None, action="manual")
     assert registry.serving_version(folder) == candidate.name
-    retraining.model_rollback()
+    promotions.model_rollback()
     assert registry.serving_version(folder) == shipped
     assert ModelPromotion.objects.count() == 2
 
@@ -53,5 +54,5 @@ def test_promote_and_rollback_write_only_the_runtime_folder(tmp_path, settings):
 def test_an_existing_model_folder_is_used_as_it_is(tmp_path, settings):
     settings.MODEL_PATH = tmp_path
     (tmp_path / "CURRENT").write_text("cnn-mine\n")
-    assert predictor.models_folder() == tmp_path
+    assert versions.models_folder() == tmp_path
     assert registry.serving_version(tmp_path) == "cnn-mine"

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from recognizer import selectors
+from recognizer.drawings import selectors
 from recognizer.models import NOT_A_DIGIT, Drawing
 from tests.factories import DrawingFactory
 

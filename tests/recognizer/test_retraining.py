@@ -10,9 +10,11 @@ import pytest
 
 from ml import registry, train
 from ml.inference import CURRENT
-from recognizer import retraining, services
+from recognizer.drawings import services
+from recognizer.modelops import promotions, retraining
+from recognizer.modelops.promotions import model_rollback
+from recognizer.modelops.retraining import RetrainOptions, model_retrain
 from recognizer.models import Drawing, ModelPromotion
-from recognizer.retraining import RetrainOptions, model_retrain, model_rollback
 from tests.conftest import canvas_png
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -52,7 +54,7 @@ def test_retrain_refuses_a_worse_model_and_keeps_serving(models_dir, labelled_dr
     assert result.reason.startswith("not promoted: MNIST test accuracy")
     assert (models_dir / CURRENT).read_text().strip() == SHIPPED.name
     assert not ModelPromotion.objects.exists()
-    report = json.loads((models_dir / result.version / retraining.REPORT).read_text())
+    report = json.loads((models_dir / result.version / promotions.REPORT).read_text())
     assert report["mnist_new"] < report["mnist_current"] and report["promoted"] is False
     assert result.trained_on + result.held_out == len(labelled_drawings) and result.held_out > 0
 
@@ -103,11 +105,11 @@ def test_heldout_drawings_never_train(models_dir, labelled_drawings):
 def test_rollback_without_history_is_a_clear_error(models_dir):
     with pytest.raises(registry.RegistryError) as error:
         model_rollback(models_dir=models_dir)
-    assert str(error.value) == retraining.ERROR_NOTHING_TO_ROLL_BACK.format(version=SHIPPED.name)
+    assert str(error.value) == promotions.ERROR_NOTHING_TO_ROLL_BACK.format(version=SHIPPED.name)
 
 
 def test_promote_unknown_version_changes_nothing(models_dir):
     with pytest.raises(registry.RegistryError):
-        retraining.model_promote(version="cnn-nope", by=None, action="retrain")
+        promotions.model_promote(version="cnn-nope", by=None, action="retrain")
     assert registry.serving_version(models_dir) == SHIPPED.name
     assert not ModelPromotion.objects.exists()

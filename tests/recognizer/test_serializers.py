@@ -3,8 +3,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from recognizer.drawings.serializers import DrawingSerializer, ReadingSerializer
 from recognizer.models import NOT_A_DIGIT, Drawing, Prediction
-from recognizer.serializers import DrawingSerializer, ReadingSerializer
 from tests.factories import (
     DrawingFactory,
     PredictionFactory,

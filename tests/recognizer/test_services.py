@@ -2,9 +2,9 @@ import pytest
 from django.test import override_settings
 
 from ml.preprocessing import EmptyDrawingError, InvalidImageError
-from recognizer import services
+from recognizer.core.owners import Owner
+from recognizer.drawings import services
 from recognizer.models import Drawing, LabelChange, Prediction
-from recognizer.services import Owner
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from recognizer.throttles import BatchAnonThrottle, PredictAnonThrottle
+from recognizer.drawings.throttles import BatchAnonThrottle, PredictAnonThrottle
 from tests.test_hosts import REDIS_URL, redis_or_skip
 
 LOCAL = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
 from ml import registry
-from recognizer import access
+from recognizer.core import access
 from recognizer.models import ModelPromotion, ModelVersion, RetrainJob
 from tests.conftest import subprocess_env
 from tests.factories import UserFactory

@@ -6,8 +6,8 @@ from django.core import signing
 from django.test import Client
 from rest_framework.test import APIClient
 
+from recognizer.core.owners import LEGACY_SESSION_SALT, VISITOR_COOKIE
 from recognizer.models import Drawing
-from recognizer.visitors import LEGACY_SESSION_SALT, VISITOR_COOKIE
 from tests.factories import DrawingFactory, stroke_png
 from tests.recognizer.test_api import PREDICT, data_url
 

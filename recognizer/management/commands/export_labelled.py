@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recognizer import exports
-from recognizer.filters import DrawingFilter
+from recognizer.drawings.filters import DrawingFilter
 from recognizer.models import Drawing
+from recognizer.review import exports
 
 ERROR_FILTER_SYNTAX = "Write each filter as NAME=VALUE, e.g. --filter label=3; got {text!r}."
 ERROR_FILTER = "Bad filter: {errors}"

@@ -3,7 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from recognizer import access, services
+from recognizer.core import access
+from recognizer.review import roles
 
 ROLES = {"reviewer": access.REVIEWERS, "auditor": access.AUDITORS}
 IN_WORDS = {"reviewer": "a reviewer", "auditor": "an auditor"}
@@ -28,9 +29,9 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             if not create:
                 raise CommandError(access.ERROR_NO_USER.format(name=username)) from None
-            user = services.user_create(username=username)
+            user = roles.user_create(username=username)
             self.stdout.write(
                 f"Created {username}, with no password yet: manage.py changepassword {username}"
             )
-        services.user_grant_role(user=user, role=ROLES[role])
+        roles.user_grant_role(user=user, role=ROLES[role])
         self.stdout.write(self.style.SUCCESS(f"{username} is now {IN_WORDS[role]}."))

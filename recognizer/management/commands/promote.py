@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
-from recognizer.access import PROMOTE, user_named
+from recognizer.core.access import PROMOTE, user_named
+from recognizer.modelops.promotions import model_promote
 from recognizer.models import ModelPromotion
-from recognizer.retraining import model_promote
 
 
 class Command(BaseCommand):

@@ -6,10 +6,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
-from recognizer import jobs
-from recognizer.access import PROMOTE, user_named
+from recognizer.core.access import PROMOTE, user_named
+from recognizer.modelops import jobs, runner
+from recognizer.modelops.retraining import RetrainOptions
 from recognizer.models import RetrainJob
-from recognizer.retraining import RetrainOptions
 
 NOT_ASKED = "{version} passes the promotion rule but was not promoted (--no-promote)"
 QUICK_NEVER_PROMOTED = (
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             if opts["wait"]:
                 self._wait(job)
             else:
-                jobs.retrain_job_run(job_id=job.pk)
+                runner.retrain_job_run(job_id=job.pk)
         except RegistryError as error:
             raise CommandError(str(error)) from error
         job.refresh_from_db()
@@ -95,7 +95,7 @@ class Command(BaseCommand):
         if r["real_count"]:
             real = f"{r['real_current']:.2%} -> {r['real_new']:.2%} ({r['real_count']} drawings)"
         self.stdout.write(f"candidate {r['new_version']}, serving {r['current_version']}")
-        self.stdout.write(f"  trained with {r['trained_on']} real drawings")
+        self.stdout.write(f"  trained with {r['trained_on_drawings']} real drawings")
         self.stdout.write(
             f"  MNIST test: {r['mnist_current']:.2%} -> {r['mnist_new']:.2%} ({r['mnist_count']})"
         )

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.registry import RegistryError
-from recognizer.access import PROMOTE, user_named
-from recognizer.retraining import model_rollback
+from recognizer.core.access import PROMOTE, user_named
+from recognizer.modelops.promotions import model_rollback
 
 
 class Command(BaseCommand):

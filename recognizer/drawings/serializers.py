@@ -8,9 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from recognizer.core.params import whole_number
+from recognizer.drawings.services import check_image_size
 from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange, Prediction
-from recognizer.params import whole_number
-from recognizer.services import check_image_size
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
 ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
@@ -349,10 +349,3 @@ class StatsSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.IntegerField()),
         help_text='Rows: true digit; columns: the model\'s answer, digits 0-9 then "not a digit".',
     )
-
-
-class HealthSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ok", "unavailable"])
-    database = serializers.ChoiceField(choices=["ok", "unavailable"])
-    model = serializers.ChoiceField(choices=["ok", "unavailable"])
-    model_version = serializers.CharField(required=False)

@@ -5,9 +5,10 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from recognizer import access, selectors
-from recognizer.params import parse_int
-from recognizer.visitors import request_owner
+from recognizer.core import access
+from recognizer.core.owners import request_owner
+from recognizer.core.params import parse_int
+from recognizer.drawings import selectors
 
 DIGITS = range(10)
 HISTORY_PAGE_SIZE = 24

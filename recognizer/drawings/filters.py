@@ -3,8 +3,8 @@
 import django_filters
 from django import forms
 
+from recognizer.core.params import whole_number
 from recognizer.models import Drawing
-from recognizer.params import whole_number
 
 TRUE_FALSE = (("true", "true"), ("false", "false"))
 

@@ -4,9 +4,14 @@ Visitors carry only their id, signed, in their own cookie: no session row per vi
 A cookie that identifies someone also makes their writes subject to CSRF, signed in or not.
 """
 
+from __future__ import annotations
+
 import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -14,7 +19,8 @@ from rest_framework.authentication import BaseAuthentication, CSRFCheck
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.throttling import BaseThrottle
 
-from recognizer.services import Owner
+if TYPE_CHECKING:
+    from recognizer.models import Drawing
 
 ERROR_CSRF = (
     "This request comes with the site's cookie but without its CSRF token: send the "
@@ -25,6 +31,28 @@ SALT = "recognizer.visitor"
 # Visitors from before the id had its own cookie: it sat in a signed-cookie session.
 LEGACY_SESSION_SALT = "django.contrib.sessions.backends.signed_cookies"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who made a drawing: a signed-in user, or an anonymous browser session."""
+
+    user: AbstractBaseUser | None = None
+    session_key: str = ""
+
+    @property
+    def db_user(self):
+        return self.user if self.user is not None and self.user.is_authenticated else None
+
+    def owns(self, drawing: Drawing) -> bool:
+        """Return whether this owner made `drawing` (the rule of `Drawing.objects.owned_by`)."""
+        if self.db_user is not None and drawing.user_id == self.db_user.pk:
+            return True
+        return (
+            bool(self.session_key)
+            and drawing.user_id is None
+            and (drawing.session_key == self.session_key)
+        )
 
 
 def request_owner(request, *, create: bool = False) -> Owner:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from recognizer import access
+from ml.config import SIDE
+from ml.data import Digits
+from recognizer.core import access
+from recognizer.core.owners import Owner
 from recognizer.models import (
     ANSWER,
     NOT_A_DIGIT,
     READ_RIGHT,
     Drawing,
     LabelChange,
-    ModelPromotion,
 )
-from recognizer.services import Owner
 
 
 def drawings_visible_to(owner: Owner) -> QuerySet[Drawing]:
@@ -117,26 +119,12 @@ def confused_pairs(confusion: list[list[int]], *, limit: int) -> list[dict]:
     return sorted(pairs, key=lambda p: (-p["count"], p["label"], p["predicted"]))[:limit]
 
 
-def model_promotions() -> QuerySet[ModelPromotion]:
-    """Return every promotion and rollback, newest first, with who made it."""
-    return ModelPromotion.objects.select_related("promoted_by")
-
-
-def model_serving_version() -> str | None:
-    """Return the version the latest promotion put into service, or None before any."""
-    return ModelPromotion.objects.values_list("version", flat=True).first()
-
-
-def model_rollback_target(serving: str | None) -> str | None:
-    """Return the version a rollback from `serving` serves again, or None if none is recorded.
-
-    That is the version `serving` replaced when it was last put into service by a retrain or by
-    hand: a rollback never re-serves the version that was itself just rolled back from.
-    """
-    replaced = (
-        ModelPromotion.objects.filter(version=serving)
-        .exclude(action=ModelPromotion.Action.ROLLBACK)
-        .values_list("previous_version", flat=True)
-        .first()
+def drawings_labelled(drawings: QuerySet[Drawing]) -> Digits:
+    """Return the labelled drawings of `drawings`, oldest first, exactly as the model saw them."""
+    rows = list(drawings.labelled().order_by("id").values_list("id", "label", "model_input"))
+    inputs = np.frombuffer(b"".join(bytes(row[2]) for row in rows), dtype=np.uint8)
+    return Digits(
+        images=inputs.reshape(-1, SIDE, SIDE),
+        labels=np.array([row[1] for row in rows], dtype=np.uint8),
+        ids=np.array([row[0] for row in rows], dtype=np.int64),
     )
-    return replaced or None

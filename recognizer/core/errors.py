@@ -15,13 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from ml.inference import ModelNotFoundError
 from ml.preprocessing import PreprocessingError
-from recognizer.services import (
-    BatchSizeError,
-    FeedbackAlreadyGivenError,
-    IdempotencyKeyReusedError,
-    TooMuchWorkError,
-)
-from recognizer.visitors import ERROR_CSRF
+from recognizer.core.owners import ERROR_CSRF
 
 ERROR_BAD_REQUEST = "The request was refused (an unknown host name or a malformed request)."
 ERROR_BODY_TOO_BIG = "The request body is larger than the server accepts ({limit} bytes at most)."
@@ -38,13 +32,14 @@ ERROR_SERVER = "Something went wrong on our side; it has been logged."
 RETRY_AFTER_SECONDS = "5"
 PAGE_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 414: "Address too long"}
 
-DOMAIN_ERRORS = (
-    PreprocessingError,
-    BatchSizeError,
-    FeedbackAlreadyGivenError,
-    IdempotencyKeyReusedError,
-    TooMuchWorkError,
-)
+
+class DomainError(ValueError):
+    """A request the site understood and refuses; `code` is stable for API clients."""
+
+    code = "invalid"
+
+
+DOMAIN_ERRORS = (PreprocessingError, DomainError)
 STATUS_BY_CODE = {
     "image_too_big": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "image_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,

@@ -1,4 +1,4 @@
-"""Middleware: bodies and addresses checked before a byte is read, probes, outages as 503s."""
+"""Middleware: bodies and addresses checked before a byte is read, outages as 503s."""
 
 import io
 import logging
@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 
-from recognizer import errors
+from recognizer.core import errors
 
 logger = logging.getLogger(__name__)
 
@@ -75,25 +75,3 @@ class DatabaseUnavailableMiddleware:
             logger.warning("database unavailable: %s", exception)
             return errors.database_unavailable(request)
         return None
-
-
-class HealthCheckMiddleware:
-    """Answer /healthz and /livez before host validation and the HTTPS redirect.
-
-    Container and load-balancer probes call the process directly over plain HTTP with
-    its own address as Host, which ALLOWED_HOSTS (rightly) refuses for everything else.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        from recognizer import health
-        from recognizer.api import HealthView, LivenessView  # the views import the models
-
-        health.migrations_on_disk()  # read once at start, not under a probe's timeout
-        self.views = {"/healthz": HealthView.as_view(), "/livez": LivenessView.as_view()}
-
-    def __call__(self, request):
-        view = self.views.get(request.path)
-        if view is not None and request.method in ("GET", "HEAD"):
-            return view(request).render()  # a view's response the handler won't render
-        return self.get_response(request)

@@ -1,6 +1,6 @@
 """The training side of the admin: retrain jobs (start, watch), promotions, rollback.
 
-Every write goes through `recognizer.jobs` and `recognizer.retraining`, which check the
+Every write goes through `modelops.jobs` and `modelops.promotions`, which check the
 `recognizer.promote_model` permission themselves.
 """
 
@@ -12,9 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from ml.registry import RegistryError
-from recognizer import access, jobs, retraining, selectors
+from recognizer.core import access
+from recognizer.core.params import parse_int
+from recognizer.modelops import jobs, promotions, retraining
+from recognizer.modelops import selectors as modelops_selectors
 from recognizer.models import ModelPromotion, RetrainJob
-from recognizer.params import parse_int
+from recognizer.serving import versions
 from recognizer.templatetags.figures import percent
 
 MAX_EPOCHS = 50
@@ -105,7 +108,7 @@ class RetrainJobAdmin(admin.ModelAdmin):
         extra = {
             "job": job,
             "can_promote": access.can(request.user, access.PROMOTE),
-            "serving": retraining.model_serving_version_or_none(),
+            "serving": versions.serving_version_or_none(),
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -127,7 +130,7 @@ class RetrainJobAdmin(admin.ModelAdmin):
         _post_only(request)
         job = get_object_or_404(RetrainJob, pk=pk, status=RetrainJob.Status.SUCCEEDED)
         try:
-            promotion = retraining.model_promote(
+            promotion = promotions.model_promote(
                 version=job.candidate,
                 by=request.user,
                 action=ModelPromotion.Action.RETRAIN,
@@ -142,8 +145,8 @@ class RetrainJobAdmin(admin.ModelAdmin):
     def rollback_view(self, request):
         """Show which version a rollback serves again; roll back to it when confirmed."""
         access.require(request.user, access.PROMOTE)
-        serving = retraining.model_serving_version_or_none()
-        target = selectors.model_rollback_target(serving)
+        serving = versions.serving_version_or_none()
+        target = modelops_selectors.model_rollback_target(serving)
         if request.method == "POST":
             return self._rollback(request, asked=request.POST.get("version", ""), target=target)
         context = {
@@ -161,7 +164,7 @@ class RetrainJobAdmin(admin.ModelAdmin):
             self.message_user(request, ERROR_ROLLBACK_CHANGED.format(asked=asked), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_rollback"))
         try:
-            promotion = retraining.model_rollback(version=asked, by=request.user)
+            promotion = promotions.model_rollback(version=asked, by=request.user)
         except RegistryError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:

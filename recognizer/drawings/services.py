@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from ml.inference import Reading
 from ml.preprocessing import PreprocessingError, declared_pixels, preprocess
-from recognizer import access
+from recognizer.core import access
+from recognizer.core.errors import DomainError
+from recognizer.core.owners import Owner
 from recognizer.models import Drawing, LabelChange, Prediction, label_name
-from recognizer.predictor import get_predictor
+from recognizer.serving.predictor import get_predictor
 
 ERROR_IMAGE_TOO_BIG = "The image is {size:,} bytes; the limit is {limit:,} bytes."
 ERROR_BATCH_SIZE = "A batch holds 1 to {limit} images; this one has {count}."
@@ -49,19 +51,19 @@ class ImageTooBigError(PreprocessingError):
     code = "image_too_big"
 
 
-class BatchSizeError(ValueError):
+class BatchSizeError(DomainError):
     code = "batch_size"
 
 
-class FeedbackAlreadyGivenError(ValueError):
+class FeedbackAlreadyGivenError(DomainError):
     code = "already_labelled"
 
 
-class IdempotencyKeyReusedError(ValueError):
+class IdempotencyKeyReusedError(DomainError):
     code = "idempotency_key_reused"
 
 
-class TooMuchWorkError(ValueError):
+class TooMuchWorkError(DomainError):
     code = "too_much_work"
 
 
@@ -83,28 +85,6 @@ class IdempotencyKey:
     def item(self, index: int) -> str:
         """Return the key stored on image `index` of a batch sent with this key."""
         return f"{self.key}/{index}"  # "/" is never in a client's key: no clash with one
-
-
-@dataclass(frozen=True)
-class Owner:
-    """Who made a drawing: a signed-in user, or an anonymous browser session."""
-
-    user: AbstractBaseUser | None = None
-    session_key: str = ""
-
-    @property
-    def db_user(self):
-        return self.user if self.user is not None and self.user.is_authenticated else None
-
-    def owns(self, drawing: Drawing) -> bool:
-        """Return whether this owner made `drawing` (the rule of `Drawing.objects.owned_by`)."""
-        if self.db_user is not None and drawing.user_id == self.db_user.pk:
-            return True
-        return (
-            bool(self.session_key)
-            and drawing.user_id is None
-            and (drawing.session_key == self.session_key)
-        )
 
 
 def check_image_size(size: int) -> None:
@@ -395,40 +375,3 @@ def drawing_set_label(*, drawing: Drawing, label: int, owner: Owner) -> Drawing:
     if not owner.owns(drawing):
         access.require(user, access.RELABEL)
     return drawing_give_feedback(drawing=drawing, label=label, owner=owner)
-
-
-def roles_sync(*, using: str = "default") -> None:
-    """Create the reviewer and auditor groups with their permissions, or bring them up to date."""
-    from django.contrib.auth.models import Group, Permission
-
-    with transaction.atomic(using=using):
-        for name, perms in access.ROLES.items():
-            codenames = [perm.split(".", 1)[1] for perm in perms]
-            group, _ = Group.objects.using(using).get_or_create(name=name)
-            group.permissions.set(
-                Permission.objects.using(using).filter(
-                    content_type__app_label="recognizer", codename__in=codenames
-                )
-            )
-
-
-def user_create(*, username: str) -> AbstractBaseUser:
-    """Create an account that cannot sign in until someone sets its password."""
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model()(username=username)
-    user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    return user
-
-
-def user_grant_role(*, user: AbstractBaseUser, role: str) -> None:
-    """Make `user` a reviewer or an auditor: a member of the role's group, in the admin."""
-    from django.contrib.auth.models import Group
-
-    with transaction.atomic():
-        user.groups.add(Group.objects.get(name=role))
-        if not user.is_staff:
-            user.is_staff = True  # the review pages live in the admin
-            user.save(update_fields=["is_staff"])

@@ -21,12 +21,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ml.preprocessing import ModelInput
-from recognizer import access, health, selectors, services
-from recognizer.filters import DrawingFilter
-from recognizer.models import Drawing
-from recognizer.params import parse_int
-from recognizer.parsers import SafeJSONParser
-from recognizer.serializers import (
+from recognizer.core import access
+from recognizer.core.owners import idempotency_owner, request_owner
+from recognizer.core.params import parse_int
+from recognizer.core.parsers import SafeJSONParser
+from recognizer.drawings import selectors, services
+from recognizer.drawings.filters import DrawingFilter
+from recognizer.drawings.serializers import (
     BatchCreateSerializer,
     BatchResultSerializer,
     DrawingSerializer,
@@ -38,7 +39,7 @@ from recognizer.serializers import (
     ReadingSerializer,
     StatsSerializer,
 )
-from recognizer.throttles import (
+from recognizer.drawings.throttles import (
     BatchAnonThrottle,
     BatchUserThrottle,
     PredictAnonThrottle,
@@ -46,7 +47,7 @@ from recognizer.throttles import (
     ReadAnonThrottle,
     ReadUserThrottle,
 )
-from recognizer.visitors import idempotency_owner, request_owner
+from recognizer.models import Drawing
 
 ERRORS = {
     code: OpenApiResponse(ErrorSerializer, description=text)
@@ -347,32 +348,3 @@ class StatsView(APIView):
     def get(self, request):
         drawings = selectors.drawings_visible_to(request_owner(request))
         return Response(selectors.drawing_stats(drawings))
-
-
-class HealthView(APIView):
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(
-        summary="Is the site able to serve predictions?",
-        description="503 names what is wrong: the database, unapplied migrations, the "
-        "model, or static files missing from the manifest.",
-        responses={
-            200: OpenApiResponse(description="Ready: every check is ok"),
-            503: OpenApiResponse(description="Not ready, with the reason per check"),
-        },
-    )
-    def get(self, request):
-        healthy, body = health.health()
-        return Response(body, status=200 if healthy else 503)
-
-
-class LivenessView(APIView):
-    """The process answers: for a probe that should restart it only when it hangs."""
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(summary="Is the process alive?", responses={200: OpenApiResponse()})
-    def get(self, request):
-        return Response({"status": "ok"})

@@ -12,11 +12,13 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.db.models.sql import InsertQuery
 
+from ml.config import PIXELS
+
 DIGIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(9)]
 NOT_A_DIGIT = 10  # a label (and the model's eleventh output): the drawing is no digit at all
 LABEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(NOT_A_DIGIT)]
 LABEL_CHOICES = [*((d, str(d)) for d in range(10)), (NOT_A_DIGIT, "Not a digit")]
-INPUT_BYTES = 28 * 28
+INPUT_BYTES = PIXELS
 
 
 def label_name(label: int) -> str:
@@ -354,109 +356,3 @@ class LabelChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.drawing_id}: {self.old_label} → {self.new_label}"
-
-
-class ModelVersion(models.Model):
-    """A trained model where every host can read it: its folder's files, zipped.
-
-    Model.tflite (served), model.keras (to fine-tune from), metrics, curves and the
-    retrain report: about 2.6 MB a version, written once, read once per host.
-    """
-
-    name = models.CharField(max_length=64, unique=True)
-    archive = models.BinaryField()
-    metrics = models.JSONField(default=dict, blank=True)
-    report = models.JSONField(default=dict, blank=True, help_text="The retrain comparison.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ModelPromotion(models.Model):
-    """A model version put into service: which one, replacing which, when, by whom, and why."""
-
-    class Action(models.TextChoices):
-        RETRAIN = "retrain", "Promoted after retraining"
-        MANUAL = "manual", "Promoted by hand"
-        ROLLBACK = "rollback", "Rolled back"
-
-    version = models.CharField(max_length=64)
-    previous_version = models.CharField(max_length=64, blank=True)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    promoted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Empty when promoted from the command line without --by.",
-    )
-    promoted_at = models.DateTimeField(auto_now_add=True)
-    report = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-promoted_at", "-id"]
-        permissions = [("promote_model", "Can retrain, promote and roll back models")]
-        get_latest_by = ["promoted_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(action__in=["retrain", "manual", "rollback"]),
-                name="promotion_action_known",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.version} since {self.promoted_at:%Y-%m-%d %H:%M}"
-
-
-class RetrainJob(models.Model):
-    """One retraining run: who started it, how far it got, and what it produced."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Training"
-        SUCCEEDED = "succeeded", "Finished"
-        FAILED = "failed", "Failed"
-
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # True while queued or running, NULL after: the unique constraint below is the lock
-    # that lets at most one retrain run at a time, across every host.
-    active = models.BooleanField(null=True, default=True, editable=False)
-    options = models.JSONField(default=dict)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Empty when started from the command line without --by.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    epoch = models.PositiveIntegerField(default=0)
-    epochs = models.PositiveIntegerField(default=0)
-    val_accuracy = models.FloatField(null=True, blank=True)
-    seconds_left = models.FloatField(null=True, blank=True)
-    candidate = models.CharField(max_length=64, blank=True)
-    report = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["active"], condition=Q(active=True), name="one_retrain_at_a_time"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
-                name="retrain_status_known",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Retrain #{self.pk} ({self.get_status_display().lower()})"

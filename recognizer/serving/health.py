@@ -1,4 +1,5 @@
-"""What /healthz checks: each returns "ok" or, in plain words, what is wrong."""
+"""/healthz and /livez: what they check (each "ok" or, in plain words, what is wrong), and the
+middleware that answers them before host validation."""
 
 import functools
 
@@ -6,8 +7,12 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from recognizer.predictor import get_predictor
+from recognizer.serving.predictor import get_predictor
 
 OK = "ok"
 # Files every page links; a manifest without them means a page would be a 500.
@@ -80,3 +85,51 @@ def health() -> tuple[bool, dict]:
     if version:
         body["model_version"] = version
     return healthy, body
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="Is the site able to serve predictions?",
+        description="503 names what is wrong: the database, unapplied migrations, the "
+        "model, or static files missing from the manifest.",
+        responses={
+            200: OpenApiResponse(description="Ready: every check is ok"),
+            503: OpenApiResponse(description="Not ready, with the reason per check"),
+        },
+    )
+    def get(self, request):
+        healthy, body = health()
+        return Response(body, status=200 if healthy else 503)
+
+
+class LivenessView(APIView):
+    """The process answers: for a probe that should restart it only when it hangs."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(summary="Is the process alive?", responses={200: OpenApiResponse()})
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz and /livez before host validation and the HTTPS redirect.
+
+    Container and load-balancer probes call the process directly over plain HTTP with
+    its own address as Host, which ALLOWED_HOSTS (rightly) refuses for everything else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        migrations_on_disk()  # read once at start, not under a probe's timeout
+        self.views = {"/healthz": HealthView.as_view(), "/livez": LivenessView.as_view()}
+
+    def __call__(self, request):
+        view = self.views.get(request.path)
+        if view is not None and request.method in ("GET", "HEAD"):
+            return view(request).render()  # a view's response the handler won't render
+        return self.get_response(request)

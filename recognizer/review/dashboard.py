@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from recognizer import retraining, selectors
+from recognizer.drawings import selectors
+from recognizer.modelops import selectors as modelops_selectors
 from recognizer.models import NOT_A_DIGIT, Drawing, RetrainJob, label_name
+from recognizer.serving import versions
 from recognizer.templatetags.figures import percent
 
 DAYS = 30
@@ -65,7 +67,7 @@ def _day_bars(days: list[dict]) -> list[dict]:
 
 def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
     promotions = {}
-    for promotion in selectors.model_promotions():
+    for promotion in modelops_selectors.model_promotions():
         promotions.setdefault(promotion.version, promotion)  # newest first: keep the latest
     return [
         {
@@ -91,7 +93,7 @@ def context() -> dict:
     """Return everything the dashboard template shows."""
     drawings = Drawing.objects.all()
     stats = selectors.drawing_stats(drawings)
-    serving = retraining.model_serving_version_or_none()
+    serving = versions.serving_version_or_none()
     pairs = selectors.confused_pairs(stats["confusion_matrix"], limit=PAIRS)
     for pair in pairs:
         pair["name"] = label_name(pair["predicted"])
@@ -100,9 +102,9 @@ def context() -> dict:
         "stats": stats,
         "accuracy_shown": percent(stats["accuracy"]),
         "serving": serving,
-        "serving_promotion": selectors.model_promotions().filter(version=serving).first(),
-        "rollback_target": selectors.model_rollback_target(serving),
-        "promotions": selectors.model_promotions()[:10],
+        "serving_promotion": modelops_selectors.model_promotions().filter(version=serving).first(),
+        "rollback_target": modelops_selectors.model_rollback_target(serving),
+        "promotions": modelops_selectors.model_promotions()[:10],
         "days": _day_bars(selectors.drawings_per_day(drawings, days=DAYS)),
         "days_width": DAYS * 18,
         "bar_area": BAR_AREA,

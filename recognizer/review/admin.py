@@ -1,6 +1,6 @@
 """Review: find where the model is wrong, fix labels (through the services), export.
 
-What a person may do here comes from Django's permissions (see `recognizer.access`).
+What a person may do here comes from Django's permissions (see `recognizer.core.access`).
 """
 
 from django import forms
@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from recognizer import access, dashboard, exports, services
+from recognizer.core import access
+from recognizer.drawings import services
 from recognizer.models import (
     ANSWER,
     LABEL_CHOICES,
@@ -25,6 +26,7 @@ from recognizer.models import (
     Prediction,
     label_name,
 )
+from recognizer.review import dashboard, exports
 
 # The review queue needs the width: every column in view at 1280 px.
 admin.site.enable_nav_sidebar = False
@@ -467,4 +469,3 @@ class DrawingAdmin(admin.ModelAdmin):
 
 
 # Model versions, promotions and retrain jobs: the training side of the admin.
-from recognizer import training_admin  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""The site's handle on the served model: the version the database says, from this host's folder.
+"""This process's predictor, following the version the database says serves.
 
 Every worker asks the database which version serves at most every MODEL_CHECK_SECONDS,
 unpacks a version it has not seen into settings.MODEL_PATH, and switches to it: a
@@ -17,19 +17,11 @@ from django.db import DatabaseError
 from ml import registry
 from ml.inference import CURRENT, Predictor
 from ml.inference import get_predictor as _get_predictor
+from recognizer.serving import versions
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _checked = {"at": -math.inf, "version": None, "followed": None, "served": None}
-
-
-def models_folder() -> Path:
-    """Return this host's folder of model versions, made from the shipped ones at first use.
-
-    Promotions and retrains write there (runtime state, outside the tracked files); the
-    shipped models in SHIPPED_MODEL_PATH are only ever read.
-    """
-    return registry.seed(Path(settings.MODEL_PATH), settings.SHIPPED_MODEL_PATH)
 
 
 def get_predictor() -> Predictor:
@@ -38,7 +30,7 @@ def get_predictor() -> Predictor:
     served = _checked["served"]
     if served and served[0] == models_dir and not _check_due():
         return served[1]  # no query and no file read between two checks
-    models_folder()
+    versions.models_folder()
     version = _promoted_version()
     if version and _checked["followed"] != (models_dir, version):
         if (models_dir / CURRENT).is_file():
@@ -64,10 +56,8 @@ def _promoted_version() -> str | None:
         if now - _checked["at"] < settings.MODEL_CHECK_SECONDS:
             return _checked["version"]
         _checked["at"] = now
-    from recognizer import selectors  # selectors import the services, which import us
-
     try:
-        version = selectors.model_serving_version()
+        version = versions.promoted_version()
     except DatabaseError:
         return _checked["version"]  # keep serving what this worker serves
     _checked["version"] = version
@@ -77,10 +67,8 @@ def _promoted_version() -> str | None:
 def _follow(models_dir: Path, version: str) -> None:
     if registry.serving_version(models_dir) == version:
         return
-    from recognizer import retraining
-
     with _lock:
-        if retraining.model_version_unpack(models_dir=models_dir, version=version):
+        if versions.version_unpack(models_dir=models_dir, version=version):
             registry.set_serving(models_dir, version)
             logger.info("now serving %s (promoted in the database)", version)
         else:

@@ -1,0 +1,145 @@
+"""Close the loop: retrain on MNIST plus labelled real drawings, promote, roll back."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+
+from ml import negatives, registry
+from ml.data import Digits, load_mnist
+from ml.measure import HELDOUT_SEED
+from ml.preprocessing import from_uint8, preprocess_images
+from recognizer.drawings.selectors import drawings_labelled
+from recognizer.modelops.promotions import REPORT, model_promote, model_version_store, version_local
+from recognizer.models import Drawing, ModelPromotion
+from recognizer.serving import versions
+
+ERROR_NO_TENSORFLOW = (
+    "Retraining needs TensorFlow where the worker runs: pip install -r requirements-ml.txt"
+)
+QUICK_MNIST_TEST = 1000  # digits of the MNIST test set compared in --quick mode
+
+
+@dataclass(frozen=True)
+class RetrainOptions:
+    """How to train the candidate (a subset of `ml.training.TrainConfig`)."""
+
+    epochs: int = 2
+    learning_rate: float = 2e-4
+    extra_weight: float = 10.0
+    holdout: float = 0.2
+    scratch: bool = False  # train from random weights instead of fine-tuning the serving model
+    init_version: str | None = None  # fine-tune this version instead of the serving one
+    mnist_tolerance: float = 0.0  # how much MNIST test accuracy a promotion may give up
+    arch: str = "cnn"
+    quick: bool = False
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> RetrainOptions:
+        """Return the options named in `values` (a command's options, a job's record)."""
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    """A retrain's outcome; `report` is kept by the candidate's folder, job and promotion."""
+
+    version: str
+    comparison: registry.Comparison
+    approved: bool  # passed the promotion rule
+    promoted: bool  # approved, and promotion was asked for
+    reason: str
+    trained_on: int
+    held_out: int
+    report: dict
+
+
+def heldout_mask(ids: np.ndarray, share: float) -> np.ndarray:
+    """Pick the held-out share of drawings by id, so a held-out drawing never trains later."""
+    scrambled = (ids.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
+    return (scrambled % np.uint64(100)) < np.uint64(round(share * 100))
+
+
+def model_retrain(
+    *,
+    options: RetrainOptions,
+    by: AbstractBaseUser | None = None,
+    promote: bool = True,
+    models_dir: Path | None = None,
+    progress=None,
+) -> RetrainResult:
+    """Train a candidate, compare it with the serving model, and promote it if it earns it."""
+    models_dir = Path(models_dir) if models_dir else versions.models_folder()
+    current = version_local(models_dir=models_dir, version=versions.serving_version(models_dir))
+    if options.init_version:
+        version_local(models_dir=models_dir, version=options.init_version)
+    drawings = drawings_labelled(Drawing.objects.for_training())
+    held = heldout_mask(drawings.ids, options.holdout)
+    train_set, heldout = drawings.subset(~held), drawings.subset(held)
+    new = _train(options, models_dir, current, train_set, progress)
+
+    test = load_mnist().test
+    count = QUICK_MNIST_TEST if options.quick else len(test)
+    comparison = registry.compare(
+        current,
+        new,
+        mnist=(preprocess_images(test.images[:count]), test.labels[:count]),
+        real=(from_uint8(heldout.images), heldout.labels),
+        negatives=negatives.inputs(count // 5, HELDOUT_SEED, test.images[:count], typed=True),
+    )
+    approved, reason = comparison.decision(options.mnist_tolerance)
+    report = {
+        **dataclasses.asdict(comparison),
+        "approved": approved,
+        "promoted": approved and promote,
+        "reason": reason,
+        "trained_on_drawings": len(train_set),
+        "held_out_drawing_ids": heldout.ids.tolist(),
+        "options": dataclasses.asdict(options),
+    }
+    (new / REPORT).write_text(json.dumps(report, indent=2) + "\n")
+    model_version_store(folder=new)
+    if approved and promote:
+        model_promote(
+            version=new.name,
+            by=by,
+            action=ModelPromotion.Action.RETRAIN,
+            report=report,
+            models_dir=models_dir,
+        )
+    return RetrainResult(
+        version=new.name,
+        comparison=comparison,
+        approved=approved,
+        promoted=approved and promote,
+        reason=reason,
+        trained_on=len(train_set),
+        held_out=len(heldout),
+        report=report,
+    )
+
+
+def _train(
+    options: RetrainOptions, models_dir: Path, current: Path, extra: Digits, progress
+) -> Path:
+    try:
+        from ml import training  # imports TensorFlow: only the retrain worker pays for it
+    except ImportError as exc:
+        raise RuntimeError(ERROR_NO_TENSORFLOW) from exc
+
+    start = models_dir / options.init_version if options.init_version else current
+    config = training.TrainConfig(
+        output=models_dir,
+        arch=options.arch,
+        epochs=options.epochs,
+        learning_rate=options.learning_rate,
+        extra_weight=options.extra_weight,
+        init=None if options.scratch else start / "model.keras",
+        quick=options.quick,
+    )
+    return training.train(config, extra=extra, progress=progress)

@@ -1,0 +1,45 @@
+"""The app's tables: drawings and their labels; model versions, promotions and retrain jobs.
+
+Migrations name `validate_model_input`, `validate_probabilities` and `JSONArrayLength` by
+their path here: they stay importable from this package.
+"""
+
+from recognizer.models.drawings import (
+    ANSWER,
+    DIGIT_VALIDATORS,
+    INPUT_BYTES,
+    LABEL_CHOICES,
+    LABEL_VALIDATORS,
+    NOT_A_DIGIT,
+    READ_RIGHT,
+    Drawing,
+    DrawingQuerySet,
+    JSONArrayLength,
+    LabelChange,
+    Prediction,
+    label_name,
+    validate_model_input,
+    validate_probabilities,
+)
+from recognizer.models.modelops import ModelPromotion, ModelVersion, RetrainJob
+
+__all__ = [
+    "ANSWER",
+    "DIGIT_VALIDATORS",
+    "INPUT_BYTES",
+    "LABEL_CHOICES",
+    "LABEL_VALIDATORS",
+    "NOT_A_DIGIT",
+    "READ_RIGHT",
+    "Drawing",
+    "DrawingQuerySet",
+    "JSONArrayLength",
+    "LabelChange",
+    "ModelPromotion",
+    "ModelVersion",
+    "Prediction",
+    "RetrainJob",
+    "label_name",
+    "validate_model_input",
+    "validate_probabilities",
+]
