@@ -11,7 +11,7 @@ import math
 
 import tensorflow as tf
 
-CENTRE = 13.5  # the middle of a 28-pixel axis, in pixel coordinates
+MIDDLE = 13.5  # the middle of a 28-pixel axis, in pixel coordinates
 
 
 def random_affine(
@@ -34,8 +34,8 @@ def random_affine(
     b, d = a * shear - c, c * shear + a
     det = a * d - b * c
     ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
-    ox = CENTRE - (ia * (CENTRE + dx) + ib * (CENTRE + dy))
-    oy = CENTRE - (ic * (CENTRE + dx) + id_ * (CENTRE + dy))
+    ox = MIDDLE - (ia * (MIDDLE + dx) + ib * (MIDDLE + dy))
+    oy = MIDDLE - (ic * (MIDDLE + dx) + id_ * (MIDDLE + dy))
     zeros = tf.zeros([n])
     transforms = tf.stack([ia, ib, ox, ic, id_, oy, zeros, zeros], axis=1)
     return tf.raw_ops.ImageProjectiveTransformV3(

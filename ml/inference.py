@@ -108,10 +108,6 @@ class Predictor:
         """Preprocess encoded image bytes and predict the digit."""
         return self.predict_inputs([preprocess(data)])[0]
 
-    def predict_batch(self, images: list[bytes]) -> list[Reading]:
-        """Predict many images in one model call; raises on the first bad image."""
-        return self.predict_inputs([preprocess(data) for data in images])
-
     def predict_inputs(self, inputs: list[ModelInput]) -> list[Reading]:
         """Predict already preprocessed inputs in one model call."""
         started = time.perf_counter()
@@ -167,7 +163,7 @@ _predictors: dict[Path, Predictor] = {}
 _predictors_lock = threading.Lock()
 
 
-def get_predictor(model_path: str | Path) -> Predictor:
+def predictor_for(model_path: str | Path) -> Predictor:
     """Return the process-wide predictor for the model that `model_path` serves now."""
     # Resolved on every call (one small file read) so that a promoted model is picked up.
     key = resolve_model_dir(model_path).resolve()

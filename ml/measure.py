@@ -19,8 +19,8 @@ from ml.uncertainty import NOT_A_DIGIT
 
 CANVAS_SEED = 2024
 VALIDATION_CANVAS_SEED = 2025
-HELDOUT_SEED = 7919  # the report's negatives; training uses the run's seed + 1 and + 2
-HELDOUT_NEGATIVES = 2000
+HELD_OUT_SEED = 7919  # the report's negatives; training uses the run's seed + 1 and + 2
+HELD_OUT_NEGATIVES = 2000
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,9 @@ def calibrate(predictor: Predictor, validation: data.Digits, negatives: np.ndarr
     return uncertainty.choose(canvas, temperature)
 
 
-def heldout_negative_pngs(digits: data.Digits, count: int = HELDOUT_NEGATIVES):
+def held_out_negative_pngs(digits: data.Digits, count: int = HELD_OUT_NEGATIVES):
     """Yield the held-out negatives: their own seed, and typed letters training never saw."""
-    return negatives.generate(count, HELDOUT_SEED, typed=True, digits=digits.images)
+    return negatives.generate(count, HELD_OUT_SEED, typed=True, digits=digits.images)
 
 
 def uncertainty_report(
@@ -113,9 +113,9 @@ def uncertainty_report(
     labels = digits.labels[accepted]
     flags = uncertainty.flagged(outputs, calibration)
     tempered = uncertainty.calibrated(outputs, calibration.temperature)
-    count = min(HELDOUT_NEGATIVES, len(digits))  # fewer for a --limit run or a smoke test
+    count = min(HELD_OUT_NEGATIVES, len(digits))  # fewer for a --limit run or a smoke test
     negative_outputs, kept = png_outputs(
-        predictor, heldout_negative_pngs(digits, count), progress, count
+        predictor, held_out_negative_pngs(digits, count), progress, count
     )
     negative_flags = uncertainty.flagged(negative_outputs, calibration)
     kinds = np.array([negatives.KINDS[i % len(negatives.KINDS)] for i in range(len(kept))])[kept]

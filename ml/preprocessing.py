@@ -159,17 +159,6 @@ def _reduced(image: Image.Image) -> Image.Image:
     return image.reduce(factor)
 
 
-def ink_map(image: Image.Image) -> np.ndarray:
-    """Return how much ink each pixel holds, 0..1, whatever the colours and transparency."""
-    box, ink = _boxed_ink_map(image)
-    if box is None:
-        return ink
-    whole = np.zeros((image.height, image.width), dtype=np.float32)
-    left, top, right, bottom = box
-    whole[top:bottom, left:right] = ink
-    return whole
-
-
 def _boxed_ink_map(image: Image.Image) -> tuple[tuple[int, int, int, int] | None, np.ndarray]:
     """Return (box, the ink map inside it); outside the box there is no ink (None: no box).
 

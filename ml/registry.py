@@ -1,4 +1,6 @@
-"""A folder of model versions: which one serves, switching it, and comparing two of them."""
+"""A folder of model versions: which one serves, switching it, packing one for another host.
+
+The serving side reads it; the promotion rule is `ml.promotion`."""
 
 from __future__ import annotations
 
@@ -7,42 +9,15 @@ import os
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from ml.inference import CURRENT, SERVED_MODEL, Predictor
-from ml.measure import accuracy, flag_rate
+from ml.inference import CURRENT, SERVED_MODEL
 
 ERROR_NOT_A_REGISTRY = (
     "{path} is not a folder of model versions with a CURRENT file; "
     "set MODEL_PATH to such a folder (the repository's models/ is one)"
 )
 ERROR_UNKNOWN_VERSION = "there is no model version {version!r} in {path}; known: {known}"
-REFUSE_MNIST = (
-    "not promoted: MNIST test accuracy {new:.2%} is below the serving model's {current:.2%}"
-    " (tolerance {tolerance:.2%})"
-)
-REFUSE_REAL = (
-    "not promoted: accuracy on the {count} held-out real drawings is {new:.2%}, "
-    "below the serving model's {current:.2%}"
-)
-REFUSE_FLAGS_DIGITS = (
-    'not promoted: it says "not sure" about {new:.2%} of the MNIST test digits, '
-    "more than the serving model's {current:.2%}"
-)
-REFUSE_FLAGS_NEGATIVES = (
-    "not promoted: it flags {new:.2%} of the {count} generated non-digits, "
-    "fewer than the serving model's {current:.2%}"
-)
-# Each model's thresholds are chosen for about 1 % of validation digits, so the two flag
-# rates differ by chance; half a percentage point of either is not a difference.
-FLAG_TOLERANCE = 0.005
-PROMOTE = (
-    "promoted: not worse on the MNIST test set, at least as good on held-out real drawings, "
-    'and no worse at saying "not sure"'
-)
 
 
 class RegistryError(ValueError):
@@ -121,69 +96,3 @@ def unpack(data: bytes, models_dir: str | Path, version: str) -> Path:
     except OSError:  # another worker unpacked it first
         shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Both models measured on the same MNIST test digits and held-out real drawings."""
-
-    current_version: str
-    new_version: str
-    mnist_count: int
-    mnist_current: float
-    mnist_new: float
-    real_count: int
-    real_current: float | None
-    real_new: float | None
-    digits_flagged_current: float = 0.0
-    digits_flagged_new: float = 0.0
-    negatives_count: int = 0
-    negatives_flagged_current: float = 0.0
-    negatives_flagged_new: float = 0.0
-
-    def decision(self, mnist_tolerance: float = 0.0) -> tuple[bool, str]:
-        """Return (promote?, why): not worse on MNIST test, at least as good on real drawings.
-
-        `mnist_tolerance` is an operator's explicit allowance (0.0005 = 5 digits in 10,000).
-        """
-        if self.mnist_new < self.mnist_current - mnist_tolerance:
-            return False, REFUSE_MNIST.format(
-                new=self.mnist_new, current=self.mnist_current, tolerance=mnist_tolerance
-            )
-        if self.real_count and self.real_new < self.real_current:
-            return False, REFUSE_REAL.format(
-                count=self.real_count, new=self.real_new, current=self.real_current
-            )
-        if self.digits_flagged_new > self.digits_flagged_current + FLAG_TOLERANCE:
-            return False, REFUSE_FLAGS_DIGITS.format(
-                new=self.digits_flagged_new, current=self.digits_flagged_current
-            )
-        if self.negatives_flagged_new < self.negatives_flagged_current - FLAG_TOLERANCE:
-            return False, REFUSE_FLAGS_NEGATIVES.format(
-                count=self.negatives_count,
-                new=self.negatives_flagged_new,
-                current=self.negatives_flagged_current,
-            )
-        return True, PROMOTE
-
-
-def compare(
-    current: Path, new: Path, *, mnist: tuple, real: tuple, negatives: np.ndarray
-) -> Comparison:
-    """Measure the serving and the candidate model on the same three sets."""
-    serving, candidate = Predictor(current), Predictor(new)
-    return Comparison(
-        current_version=current.name,
-        new_version=new.name,
-        mnist_count=len(mnist[1]),
-        mnist_current=accuracy(serving, *mnist),
-        mnist_new=accuracy(candidate, *mnist),
-        real_count=len(real[1]),
-        real_current=accuracy(serving, *real),
-        real_new=accuracy(candidate, *real),
-        digits_flagged_current=flag_rate(serving, mnist[0]),
-        digits_flagged_new=flag_rate(candidate, mnist[0]),
-        negatives_count=len(negatives),
-        negatives_flagged_current=flag_rate(serving, negatives),
-        negatives_flagged_new=flag_rate(candidate, negatives),
-    )

@@ -306,17 +306,6 @@ class LabelChangeSerializer(serializers.ModelSerializer):
         fields = ["old_label", "new_label", "source", "changed_by", "created_at"]
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable, machine-readable error code.")
-    message = serializers.CharField(help_text="What is wrong, in plain words.")
-    fields = serializers.DictField(required=False, help_text="Messages per request field.")
-    index = serializers.IntegerField(required=False, help_text="Which batch image is bad.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-
-
 class DigitAccuracySerializer(serializers.Serializer):
     digit = serializers.IntegerField()
     labelled = serializers.IntegerField()

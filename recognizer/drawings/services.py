@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,7 +15,8 @@ from ml.preprocessing import PreprocessingError, declared_pixels, preprocess
 from recognizer.core import access
 from recognizer.core.errors import DomainError
 from recognizer.core.owners import Owner
-from recognizer.models import Drawing, LabelChange, Prediction, label_name
+from recognizer.drawings.idempotency import IdempotencyKey, replayed
+from recognizer.models import Drawing, LabelChange, Prediction
 from recognizer.serving.predictor import get_predictor
 
 ERROR_IMAGE_TOO_BIG = "The image is {size:,} bytes; the limit is {limit:,} bytes."
@@ -24,17 +24,6 @@ ERROR_BATCH_SIZE = "A batch holds 1 to {limit} images; this one has {count}."
 ERROR_FEEDBACK_GIVEN = "This drawing already has a label; only a reviewer can change it."
 ERROR_FEEDBACK_FINAL = (
     "Your answer for this drawing was already changed once; only a reviewer can change it now."
-)
-ERROR_IDEMPOTENCY_REUSED = (
-    "This Idempotency-Key was already used for a different image: send a new key for a new drawing."
-)
-ERROR_IDEMPOTENCY_LABEL = (
-    "This Idempotency-Key was already used with the label {stored}, not {sent}: a retry sends "
-    "the same body, a new drawing a new key."
-)
-ERROR_IDEMPOTENCY_SHAPE = (
-    "This Idempotency-Key was already used for {stored}, not {sent}: send a new key for a new "
-    "request."
 )
 ERROR_TOO_MANY_PIXELS = (
     "These images hold {pixels:.1f} million pixels; one request may hold {limit:g} million: "
@@ -59,10 +48,6 @@ class FeedbackAlreadyGivenError(DomainError):
     code = "already_labelled"
 
 
-class IdempotencyKeyReusedError(DomainError):
-    code = "idempotency_key_reused"
-
-
 class TooMuchWorkError(DomainError):
     code = "too_much_work"
 
@@ -73,18 +58,6 @@ class BatchItemError(PreprocessingError):
     def __init__(self, index: int, error: PreprocessingError) -> None:
         super().__init__(ERROR_BATCH_ITEM.format(index=index, message=error))
         self.index, self.code = index, error.code
-
-
-@dataclass(frozen=True)
-class IdempotencyKey:
-    """A client's key for one request, in its owner's own namespace ("user:7", "visitor:…")."""
-
-    owner: str
-    key: str
-
-    def item(self, index: int) -> str:
-        """Return the key stored on image `index` of a batch sent with this key."""
-        return f"{self.key}/{index}"  # "/" is never in a client's key: no clash with one
 
 
 def check_image_size(size: int) -> None:
@@ -147,7 +120,7 @@ def drawing_create(
     A request repeated by the same owner with the same key and body returns the drawing
     stored the first time, marked `replayed`, and stores nothing more.
     """
-    if idempotency and (stored := _replayed(idempotency, owner, [image], [label], batch=False)):
+    if stored := replayed(idempotency, owner, [image], [label], batch=False):
         return stored[0]
     (reading,) = _predict([image])
     key = idempotency.key if idempotency else ""
@@ -156,7 +129,7 @@ def drawing_create(
         _drawing_insert(drawing, label=label, owner=owner)
     except IntegrityError:
         # A concurrent request with the same key stored it first.
-        if idempotency and (stored := _replayed(idempotency, owner, [image], [label], batch=False)):
+        if stored := replayed(idempotency, owner, [image], [label], batch=False):
             return stored[0]
         raise
     return drawing
@@ -176,7 +149,7 @@ def drawing_create_batch(
             ERROR_BATCH_SIZE.format(limit=settings.MAX_BATCH_SIZE, count=len(images))
         )
     labels = labels or [None] * len(images)
-    if idempotency and (stored := _replayed(idempotency, owner, images, labels, batch=True)):
+    if stored := replayed(idempotency, owner, images, labels, batch=True):
         return stored
     readings = _predict(images)
     drawings = [
@@ -195,70 +168,10 @@ def drawing_create_batch(
             for drawing, label in zip(drawings, labels, strict=True):
                 _drawing_save(drawing, label=label, owner=owner)
     except IntegrityError:
-        if idempotency and (stored := _replayed(idempotency, owner, images, labels, batch=True)):
+        if stored := replayed(idempotency, owner, images, labels, batch=True):
             return stored
         raise
     return drawings
-
-
-def _replayed(
-    idempotency: IdempotencyKey, owner: Owner, images: list[bytes], labels: list, *, batch: bool
-) -> list[Drawing] | None:
-    """Return what this owner stored with this key and body, None if nothing; refuse a change."""
-    stored = _stored_with(idempotency, owner)
-    if not stored:
-        return None
-    if stored[0].created_at < timezone.now() - dt.timedelta(
-        seconds=settings.IDEMPOTENCY_KEY_SECONDS
-    ):
-        # The key has expired: it is free for a new request.
-        Drawing.objects.filter(pk__in=[d.pk for d in stored]).update(idempotency_key="")
-        return None
-    stored_batch = stored[0].idempotency_key != idempotency.key
-    if stored_batch != batch or len(stored) != len(images):
-        raise IdempotencyKeyReusedError(
-            ERROR_IDEMPOTENCY_SHAPE.format(
-                stored=_request_shape(stored_batch, len(stored)),
-                sent=_request_shape(batch, len(images)),
-            )
-        )
-    submitted = dict(
-        LabelChange.objects.filter(
-            drawing__in=stored, source=Drawing.LabelSource.SUBMITTED
-        ).values_list("drawing_id", "new_label")
-    )
-    for drawing, image, label in zip(stored, images, labels, strict=True):
-        if bytes(drawing.image) != image:
-            raise IdempotencyKeyReusedError(ERROR_IDEMPOTENCY_REUSED)
-        if submitted.get(drawing.pk) != label:
-            stored_label, sent = submitted.get(drawing.pk), label
-            raise IdempotencyKeyReusedError(
-                ERROR_IDEMPOTENCY_LABEL.format(stored=_said(stored_label), sent=_said(sent))
-            )
-        drawing.replayed = True
-    return stored
-
-
-def _stored_with(idempotency: IdempotencyKey, owner: Owner) -> list[Drawing]:
-    """Return the drawings this owner stored with this key, a batch's in its order."""
-    keys = [idempotency.key, *map(idempotency.item, range(settings.MAX_BATCH_SIZE))]
-    stored = Drawing.objects.filter(idempotency_key__in=keys).select_related("prediction")
-    # A visitor's first request may have come without their cookie (scoped by address):
-    # what they own is theirs whichever namespace its key was stored in.
-    theirs = [d for d in stored if d.idempotency_owner == idempotency.owner or owner.owns(d)]
-    return sorted(theirs, key=lambda drawing: _item_index(drawing.idempotency_key))
-
-
-def _item_index(key: str) -> int:
-    return int(key.rsplit("/", 1)[1]) if "/" in key else -1
-
-
-def _request_shape(batch: bool, count: int) -> str:
-    return f"a batch of {count} images" if batch else "one image"
-
-
-def _said(label: int | None) -> str:
-    return "none" if label is None else label_name(label)
 
 
 def _drawing_new(

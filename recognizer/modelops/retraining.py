@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 
-from ml import negatives, registry
+from ml import negatives, promotion
 from ml.data import Digits, load_mnist
-from ml.measure import HELDOUT_SEED
+from ml.measure import HELD_OUT_SEED
 from ml.preprocessing import from_uint8, preprocess_images
 from recognizer.drawings.selectors import drawings_labelled
 from recognizer.modelops.promotions import REPORT, model_promote, model_version_store, version_local
@@ -50,7 +50,7 @@ class RetrainResult:
     """A retrain's outcome; `report` is kept by the candidate's folder, job and promotion."""
 
     version: str
-    comparison: registry.Comparison
+    comparison: promotion.Comparison
     approved: bool  # passed the promotion rule
     promoted: bool  # approved, and promotion was asked for
     reason: str
@@ -59,7 +59,7 @@ class RetrainResult:
     report: dict
 
 
-def heldout_mask(ids: np.ndarray, share: float) -> np.ndarray:
+def held_out_mask(ids: np.ndarray, share: float) -> np.ndarray:
     """Pick the held-out share of drawings by id, so a held-out drawing never trains later."""
     scrambled = (ids.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
     return (scrambled % np.uint64(100)) < np.uint64(round(share * 100))
@@ -79,18 +79,18 @@ def model_retrain(
     if options.init_version:
         version_local(models_dir=models_dir, version=options.init_version)
     drawings = drawings_labelled(Drawing.objects.for_training())
-    held = heldout_mask(drawings.ids, options.holdout)
-    train_set, heldout = drawings.subset(~held), drawings.subset(held)
+    held = held_out_mask(drawings.ids, options.holdout)
+    train_set, held_out = drawings.subset(~held), drawings.subset(held)
     new = _train(options, models_dir, current, train_set, progress)
 
     test = load_mnist().test
     count = QUICK_MNIST_TEST if options.quick else len(test)
-    comparison = registry.compare(
+    comparison = promotion.compare(
         current,
         new,
         mnist=(preprocess_images(test.images[:count]), test.labels[:count]),
-        real=(from_uint8(heldout.images), heldout.labels),
-        negatives=negatives.inputs(count // 5, HELDOUT_SEED, test.images[:count], typed=True),
+        real=(from_uint8(held_out.images), held_out.labels),
+        negatives=negatives.inputs(count // 5, HELD_OUT_SEED, test.images[:count], typed=True),
     )
     approved, reason = comparison.decision(options.mnist_tolerance)
     report = {
@@ -99,7 +99,7 @@ def model_retrain(
         "promoted": approved and promote,
         "reason": reason,
         "trained_on_drawings": len(train_set),
-        "held_out_drawing_ids": heldout.ids.tolist(),
+        "held_out_drawing_ids": held_out.ids.tolist(),
         "options": dataclasses.asdict(options),
     }
     (new / REPORT).write_text(json.dumps(report, indent=2) + "\n")
@@ -119,7 +119,7 @@ def model_retrain(
         promoted=approved and promote,
         reason=reason,
         trained_on=len(train_set),
-        held_out=len(heldout),
+        held_out=len(held_out),
         report=report,
     )
 

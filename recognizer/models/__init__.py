@@ -15,12 +15,12 @@ from recognizer.models.drawings import (
     Drawing,
     DrawingQuerySet,
     JSONArrayLength,
-    LabelChange,
     Prediction,
     label_name,
     validate_model_input,
     validate_probabilities,
 )
+from recognizer.models.labels import LabelChange
 from recognizer.models.modelops import ModelPromotion, ModelVersion, RetrainJob
 
 __all__ = [

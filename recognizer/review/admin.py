@@ -4,33 +4,35 @@ What a person may do here comes from Django's permissions (see `recognizer.core.
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Value, When
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from recognizer.core import access
 from recognizer.drawings import services
 from recognizer.models import (
-    ANSWER,
-    LABEL_CHOICES,
     NOT_A_DIGIT,
     Drawing,
     LabelChange,
-    Prediction,
     label_name,
 )
 from recognizer.review import dashboard, exports
+from recognizer.review.columns import DrawingColumns
+from recognizer.review.queue import (
+    QUEUE_ORDER,
+    AnswerFilter,
+    ConfidenceFilter,
+    MisclassifiedFilter,
+    UncertainFilter,
+    confirmable,
+)
 
 # The review queue needs the width: every column in view at 1280 px.
 admin.site.enable_nav_sidebar = False
-THUMB = 64
 ERROR_LABEL_CLEARED = (
     "A label cannot be removed, only corrected; exclude the drawing from training instead."
 )
@@ -39,92 +41,6 @@ SKIPPED_NOT_SURE = (
     "Left {count} drawing(s) unlabelled: the model was not sure between digits, "
     "so there is no answer to confirm. Label them with their digit."
 )
-# The review queue: unreviewed first, then what the model was not sure about, then least
-# confident first, then newest.
-QUEUE_ORDER = [
-    Case(When(label__isnull=True, then=Value(0)), default=Value(1)).asc(),
-    "-prediction__uncertain",
-    "prediction__confidence",
-    "-id",
-]
-
-
-class MisclassifiedFilter(admin.SimpleListFilter):
-    title = "correctness"
-    parameter_name = "misclassified"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Misclassified"), ("no", "Correct"), ("unreviewed", "Unreviewed")]
-
-    def queryset(self, request, queryset):
-        return {
-            "yes": queryset.misclassified,
-            "no": queryset.correct,
-            "unreviewed": queryset.unreviewed,
-        }.get(self.value(), queryset.all)()
-
-
-class ConfidenceFilter(admin.SimpleListFilter):
-    title = "confidence"
-    parameter_name = "confidence"
-
-    def lookups(self, request, model_admin):
-        return [("low", f"Low (below {settings.LOW_CONFIDENCE:.0%})"), ("high", "High")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "low":
-            return queryset.low_confidence(settings.LOW_CONFIDENCE)
-        if self.value() == "high":
-            return queryset.exclude(pk__in=queryset.low_confidence(settings.LOW_CONFIDENCE))
-        return queryset
-
-
-class UncertainFilter(admin.SimpleListFilter):
-    title = "not sure"
-    parameter_name = "uncertain"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("yes", "Not sure (either reason)"),
-            *Prediction.Uncertainty.choices,
-            ("no", "Sure"),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "yes":
-            return queryset.uncertain()
-        if value == "no":
-            return queryset.filter(prediction__uncertain=False)
-        if value in Prediction.Uncertainty.values:
-            return queryset.filter(prediction__uncertain_reason=value)
-        return queryset
-
-
-class AnswerFilter(admin.SimpleListFilter):
-    """What the model answered: a digit, or "not a digit" (the dashboard's matrix links here)."""
-
-    title = "answer"
-    parameter_name = "answer"
-
-    def lookups(self, request, model_admin):
-        return [(str(value), name) for value, name in LABEL_CHOICES]
-
-    def queryset(self, request, queryset):
-        if self.value() in {str(value) for value, _ in LABEL_CHOICES}:
-            return queryset.annotate(answer=ANSWER).filter(answer=int(self.value()))
-        return queryset
-
-
-def confirmable(drawing: Drawing) -> int | None:
-    """Return the label that confirms the model's answer; None when it was not sure between digits.
-
-    "✓" on a drawing the model called "not a digit" means "not a digit", never its hidden digit.
-    """
-    prediction = drawing.prediction
-    if prediction.uncertain_reason == Prediction.Uncertainty.AMBIGUOUS:
-        return None
-    return prediction.answer
 
 
 class LabelChangeInline(admin.TabularInline):
@@ -137,10 +53,6 @@ class LabelChangeInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-def _label_phrase(label: int) -> str:
-    return "not a digit" if label == NOT_A_DIGIT else f"a {label}"
 
 
 def _relabel_action(label: int):
@@ -170,7 +82,7 @@ class DrawingReviewForm(forms.ModelForm):
 
 
 @admin.register(Drawing)
-class DrawingAdmin(admin.ModelAdmin):
+class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
     list_display = [
         "id",
         "thumbnails",
@@ -339,81 +251,6 @@ class DrawingAdmin(admin.ModelAdmin):
             services.drawing_set_excluded(
                 drawing=obj, excluded=obj.excluded_from_training, by=request.user
             )
-
-    @admin.display(description="Review")
-    def review(self, drawing):
-        # Buttons of one form outside the changelist's own (forms cannot nest).
-        url = reverse("admin:recognizer_drawing_review", args=[drawing.pk])
-        confirm = confirmable(drawing)
-        buttons = [
-            *(
-                [("confirm", "✓", "c", f"Confirm #{drawing.pk} is {_label_phrase(confirm)}")]
-                if confirm is not None
-                else []
-            ),
-            *[(f"label:{d}", str(d), str(d), f"Label #{drawing.pk} as {d}") for d in range(10)],
-            (f"label:{NOT_A_DIGIT}", "∅", "n", f"Label #{drawing.pk} as not a digit"),
-            (
-                "exclude",
-                "✗" if not drawing.excluded_from_training else "↺",
-                "x",
-                f"{'Include' if drawing.excluded_from_training else 'Exclude'} #{drawing.pk}",
-            ),
-        ]
-        return format_html_join(
-            "",
-            '<button type="submit" form="review-form" formaction="{}" name="do" value="{}" '
-            'class="rv" data-key="{}" aria-label="{}" title="{}">{}</button>',
-            ((url, do, key, label, label, text) for do, text, key, label in buttons),
-        )
-
-    @admin.display(description="Drawing · model input")
-    def thumbnails(self, drawing):
-        return self._pictures(drawing, THUMB)
-
-    @admin.display(description="Drawing · what the model saw")
-    def pictures(self, drawing):
-        return self._pictures(drawing, 3 * THUMB)
-
-    def _pictures(self, drawing, size):
-        image = reverse("api:prediction-image", args=[drawing.pk])
-        seen = reverse("api:prediction-input", args=[drawing.pk]) + "?scale=6"
-        return format_html(
-            '<img src="{}" width="{}" height="{}" alt="drawing {}" class="review-thumb">'
-            '<img src="{}" width="{}" height="{}" alt="28×28 input" class="review-thumb pixel">',
-            image,
-            size,
-            size,
-            drawing.pk,
-            seen,
-            size,
-            size,
-        )
-
-    @admin.display(description="Created", ordering="created_at")
-    def created(self, drawing):
-        return timezone.localtime(drawing.created_at).strftime("%b %-d, %H:%M")
-
-    @admin.display(description="Read as", ordering="prediction__digit")
-    def predicted(self, drawing):
-        prediction = drawing.prediction
-        if prediction.uncertain_reason == Prediction.Uncertainty.NOT_A_DIGIT:
-            return f"{prediction.digit}? not a digit"
-        if prediction.uncertain:
-            return "? " + " or ".join(str(d) for d in prediction.alternatives)
-        return prediction.digit
-
-    @admin.display(description="Confidence", ordering="prediction__confidence")
-    def confidence(self, drawing):
-        return f"{drawing.prediction.confidence:.1%}"
-
-    @admin.display(description="Model", ordering="prediction__model_version")
-    def model_version(self, drawing):
-        return drawing.prediction.model_version
-
-    @admin.display(description="Probabilities")
-    def probabilities(self, drawing):
-        return ", ".join(f"{d}: {p:.1%}" for d, p in enumerate(drawing.prediction.probabilities))
 
     @admin.action(
         description="The model's answer is right (a digit, or not a digit)", permissions=["relabel"]

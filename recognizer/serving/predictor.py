@@ -15,8 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from ml import registry
-from ml.inference import CURRENT, Predictor
-from ml.inference import get_predictor as _get_predictor
+from ml.inference import CURRENT, Predictor, predictor_for
 from recognizer.serving import versions
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ def get_predictor() -> Predictor:
         if (models_dir / CURRENT).is_file():
             _follow(models_dir, version)
         _checked["followed"] = (models_dir, version)
-    predictor = _get_predictor(models_dir)
+    predictor = predictor_for(models_dir)
     _checked["served"] = (models_dir, predictor)
     return predictor
 

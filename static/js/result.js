@@ -8,12 +8,11 @@ export const NOT_A_DIGIT_MESSAGE = "That doesn't look like a digit";
 
 export const percent = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1)}%`;
 
-function runnersUp(reading, count = 2) {
-  return reading.probabilities
-    .map((p, digit) => ({ digit, p }))
-    .filter(({ digit, p }) => digit !== reading.digit && p >= 0.01)
-    .sort((a, b) => b.p - a.p)
-    .slice(0, count);
+// The server's own alternatives (ml.uncertainty: likely enough to name, most likely first).
+function runnersUp(reading) {
+  return reading.alternatives
+    .filter((digit) => digit !== reading.digit)
+    .map((digit) => ({ digit, p: reading.probabilities[digit] }));
 }
 
 // What the person may confirm: the digit read, "not a digit", or nothing when the model
@@ -54,7 +53,7 @@ function showOthers(reading) {
   }
   return others.length
     ? `or ${others.map(({ digit, p }) => `${digit} (${percent(p)})`).join(", ")}`
-    : "no other digit above 1%";
+    : "no other digit is likely";
 }
 
 export function showReading(reading) {

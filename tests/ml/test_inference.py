@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.inference import Predictor, get_predictor, resolve_model_dir
+from ml.inference import Predictor, predictor_for, resolve_model_dir
 from ml.measure import digit_of, served_probabilities
-from ml.preprocessing import preprocess_images
+from ml.preprocessing import preprocess, preprocess_images
 from ml.synth import render_canvas
 from tests.conftest import canvas_png
 
@@ -71,7 +71,7 @@ def test_served_model_agrees_with_keras(predictor, mnist_test):
 
 def test_predict_batch_equals_one_by_one(predictor):
     images = [canvas_png(i) for i in range(5)]
-    batch = predictor.predict_batch(images)
+    batch = predictor.predict_inputs([preprocess(image) for image in images])
     single = [predictor.predict(image) for image in images]
     assert [b.digit for b in batch] == [s.digit for s in single]
     assert np.allclose(
@@ -86,7 +86,7 @@ def test_predictor_loads_lazily_once_and_is_shared():
     interpreter = fresh._interpreter
     fresh.probabilities(np.zeros((3, 28, 28)))
     assert fresh._interpreter is interpreter
-    assert get_predictor("models") is get_predictor(SHIPPED)
+    assert predictor_for("models") is predictor_for(SHIPPED)
 
 
 def test_predictor_is_thread_safe(predictor):

@@ -8,11 +8,11 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from ml.preprocessing import ERROR_EMPTY_DRAWING, ERROR_NOT_IMAGE
+from recognizer.drawings.idempotency import ERROR_IDEMPOTENCY_REUSED
 from recognizer.drawings.serializers import ERROR_BASE64
 from recognizer.drawings.services import (
     ERROR_FEEDBACK_FINAL,
     ERROR_FEEDBACK_GIVEN,
-    ERROR_IDEMPOTENCY_REUSED,
 )
 from recognizer.models import Drawing, LabelChange
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png

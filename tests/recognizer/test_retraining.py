@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ml import promotion as promotion_rule
 from ml import registry, train
 from ml.inference import CURRENT
 from recognizer.drawings import services
@@ -64,8 +65,8 @@ def test_retrain_promotes_a_better_model_and_the_next_prediction_carries_it(
 ):
     # Both quick models set their "not sure" thresholds on a few hundred validation digits,
     # so their flag rates differ by a point or more from run to run: the flag rule has its
-    # own tests (tests/ml/test_registry.py); here accuracy decides.
-    monkeypatch.setattr(registry, "FLAG_TOLERANCE", 1.0)
+    # own tests (tests/ml/test_promotion.py); here accuracy decides.
+    monkeypatch.setattr(promotion_rule, "FLAG_TOLERANCE", 1.0)
     weak = serve(models_dir, weak_model)
     options = RetrainOptions(quick=True, init_version=SHIPPED.name)
     result = model_retrain(options=options, by=staff_user, models_dir=models_dir)
@@ -97,9 +98,9 @@ def _b64(png: bytes) -> str:
 
 def test_heldout_drawings_never_train(models_dir, labelled_drawings):
     ids = np.array([d.pk for d in labelled_drawings])
-    held = retraining.heldout_mask(ids, 0.2)
+    held = retraining.held_out_mask(ids, 0.2)
     assert 0 < held.sum() < len(ids)
-    assert (retraining.heldout_mask(ids, 0.2) == held).all()  # the same every retrain
+    assert (retraining.held_out_mask(ids, 0.2) == held).all()  # the same every retrain
 
 
 def test_rollback_without_history_is_a_clear_error(models_dir):

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from ml.preprocessing import EmptyDrawingError, InvalidImageError
 from recognizer.core.owners import Owner
-from recognizer.drawings import services
+from recognizer.drawings import idempotency, services
 from recognizer.models import Drawing, LabelChange, Prediction
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
 
@@ -76,7 +76,7 @@ def test_drawing_create_keys_of_two_owners_never_meet(digit_png):
 
 def test_drawing_create_retry_with_another_label_is_refused(digit_png):
     services.drawing_create(image=digit_png(0), source="api", label=7, idempotency=keyed("user:1"))
-    with pytest.raises(services.IdempotencyKeyReusedError, match="label 7, not 1"):
+    with pytest.raises(idempotency.IdempotencyKeyReusedError, match="label 7, not 1"):
         services.drawing_create(
             image=digit_png(0), source="api", label=1, idempotency=keyed("user:1")
         )
@@ -103,9 +103,9 @@ def test_drawing_create_batch_with_the_same_key_stores_once(digit_png):
     assert [d.pk for d in again] == [d.pk for d in first] and all(d.replayed for d in again)
     assert [d.idempotency_key for d in first] == ["k1/0", "k1/1"]
     assert Drawing.objects.count() == 2
-    with pytest.raises(services.IdempotencyKeyReusedError, match="a batch of 2 images, not one"):
+    with pytest.raises(idempotency.IdempotencyKeyReusedError, match="a batch of 2 images, not one"):
         services.drawing_create(image=images[0], source="api", idempotency=keyed("a"))
-    with pytest.raises(services.IdempotencyKeyReusedError, match="different image"):
+    with pytest.raises(idempotency.IdempotencyKeyReusedError, match="different image"):
         services.drawing_create_batch(
             images=images[::-1], labels=[7, None], source="api", idempotency=keyed("a")
         )
