@@ -12,10 +12,10 @@ from recognizer.core import access
 from recognizer.models import Drawing, LabelChange
 from recognizer.review.admin import ERROR_LABEL_CLEARED
 from tests.factories import DrawingFactory, UserFactory
+from tests.helpers import PREDICT
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/recognizer/drawing/"
-PREDICT = "/api/predictions/"
 
 
 def member(username: str, role: str | None):

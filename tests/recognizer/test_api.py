@@ -16,25 +16,9 @@ from recognizer.drawings.services import (
 )
 from recognizer.models import Drawing, LabelChange
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
+from tests.helpers import BATCH, PREDICT, READ, assert_error, data_url
 
 pytestmark = pytest.mark.django_db
-PREDICT = "/api/predictions/"
-BATCH = "/api/predictions/batch/"
-READ = "/api/readings/"
-
-
-def data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
-def assert_error(response, status: int, code: str, message: str | None = None):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert error["code"] == code
-    if message is not None:
-        assert message in error["message"]
-    return error
 
 
 def test_predict_json_data_url_returns_201_with_the_contract(api_client, digit_png, mnist_test):

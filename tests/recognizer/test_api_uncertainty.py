@@ -5,7 +5,7 @@ import pytest
 from recognizer.drawings.serializers import ERROR_LABEL
 from recognizer.models import NOT_A_DIGIT, Drawing
 from tests.factories import HALF_FOUR, LETTER_A, LETTER_X, SCRIBBLE, sketch_png
-from tests.recognizer.test_api import BATCH, PREDICT, READ, data_url
+from tests.helpers import BATCH, PREDICT, READ, data_url
 
 pytestmark = pytest.mark.django_db
 FIELDS = {"uncertain", "uncertain_reason", "alternatives", "not_digit_probability"}

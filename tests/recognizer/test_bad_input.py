@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from recognizer.models import Drawing, LabelChange
 from tests.factories import DrawingFactory, stroke_png
-from tests.recognizer.test_api import PREDICT, data_url
+from tests.helpers import PREDICT, data_url
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from recognizer.core.owners import LEGACY_SESSION_SALT, VISITOR_COOKIE
 from recognizer.models import Drawing
 from tests.factories import DrawingFactory, stroke_png
-from tests.recognizer.test_api import PREDICT, data_url
+from tests.helpers import PREDICT, data_url
 
 pytestmark = pytest.mark.django_db
 
