@@ -98,9 +98,11 @@ train: install-dev
 evaluate: install-dev
 	$(BIN)/python -m ml.evaluate
 
+## Lint and format (ruff), and no model change without its migration.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 ## Check the site's pinned packages against PyPI's vulnerability data; fails if any could not be checked.
 audit: install-dev
