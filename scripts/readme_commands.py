@@ -1,9 +1,10 @@
-"""Run the README's commands as a new user would paste them, against the site they start.
+"""Run the README's and docs/' commands as a new user would paste them, against the site.
 
-Every ```sh block, and every `$ command` line of a transcript block, runs in order in one
-bash session (variables carry over from block to block), in a scratch copy of the
-repository that shares its .venv, on a scratch database. The environment is a new shell's:
-no DJANGO_DEBUG and no virtualenv until the README says so. An HTML comment on the line
+Every ```sh block, and every `$ command` line of a transcript block, of README.md and then
+of each page in DOCS, runs in order in one bash session (variables carry over from block
+to block), in a scratch copy of the repository that shares its .venv, on a scratch
+database. The environment is a new shell's: no DJANGO_DEBUG and no virtualenv until the
+README says so. An HTML comment on the line
 before a block says how to run it:
 
     <!-- readme: background [URL] -->  start it, wait until URL/healthz answers 200 (default
@@ -14,7 +15,7 @@ before a block says how to run it:
 
 A block without a comment runs each command, which must succeed. curl runs with
 --fail-with-body (from a curlrc), so an HTTP error fails the command that got it.
-Usage: python scripts/readme_commands.py [--readme README.md] [--list]
+Usage: python scripts/readme_commands.py [--list]
 """
 
 import argparse
@@ -32,6 +33,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "http://127.0.0.1:8000"
+# README.md first (it starts the site), then the docs in the order the README lists them.
+DOCS = (
+    "README.md",
+    "docs/drawing-page.md",
+    "docs/api.md",
+    "docs/configuration.md",
+    "docs/model.md",
+    "docs/review.md",
+    "docs/deployment.md",
+    "docs/capacity.md",
+    "docs/security.md",
+)
 FENCE = re.compile(r"^```(\S*)\s*$")
 DIRECTIVE = re.compile(r"^<!--\s*readme:\s*(\w+)\s*(.*?)\s*-->$")
 MODES = ("run", "background", "starts", "fails", "skip")
@@ -44,7 +57,7 @@ set -eo pipefail
 __bg_pids=()
 trap 'for p in "${__bg_pids[@]}"; do kill -TERM -- -"$p" 2>/dev/null; done' EXIT
 trap 'exit 143' TERM INT
-__block() { printf '\n===== README line %s (%s)\n' "$1" "$2"; }
+__block() { printf '\n===== %s (%s)\n' "$1" "$2"; }
 __show() { printf '\n$ %s\n' "$1"; }
 __fails() {  # command: it must fail
   __show "$1"
@@ -80,17 +93,28 @@ class Block:
     mode: str
     argument: str
     commands: list[str]
+    source: str = "README.md"
+
+
+def read_docs(names=DOCS) -> list[Block]:
+    """Return the command blocks of every page in `names`, in order."""
+    blocks = []
+    for name in names:
+        for block in read_blocks((ROOT / name).read_text()):
+            block.source = name
+            blocks.append(block)
+    return blocks
 
 
 def read_blocks(text: str) -> list[Block]:
-    """Return the README's command blocks with the directive written before each."""
+    """Return a page's command blocks with the directive written before each."""
     lines, blocks, directive, i = text.splitlines(), [], ("run", ""), 0
     while i < len(lines):
         stripped = lines[i].strip()
         if match := DIRECTIVE.match(stripped):
             directive = match.groups()
             if directive[0] not in MODES:
-                raise SystemExit(f"README line {i + 1}: unknown mode {directive[0]!r}")
+                raise SystemExit(f"line {i + 1}: unknown mode {directive[0]!r}")
         elif match := FENCE.match(lines[i]):
             end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
             commands = block_commands(match.group(1), lines[i + 1 : end])
@@ -121,7 +145,10 @@ def session_script(blocks: list[Block]) -> str:
     """Return one bash script that runs every block the way its directive says."""
     parts = [PRELUDE]
     for block in blocks:
-        parts.append(f"__block {block.line} {shlex.quote(block.mode + ' ' + block.argument)}")
+        where = f"{block.source} line {block.line}"
+        parts.append(
+            f"__block {shlex.quote(where)} {shlex.quote(block.mode + ' ' + block.argument)}"
+        )
         for command in block.commands:
             if block.mode == "skip":
                 parts.append(f"echo {shlex.quote('(not run: ' + block.argument + ') ' + command)}")
@@ -133,7 +160,7 @@ def session_script(blocks: list[Block]) -> str:
                 parts.append(f"__starts {int(block.argument or 30)} {shlex.quote(command)}")
             else:
                 parts.append(f"__show {shlex.quote(command)}\n{command}")
-    parts.append('printf "\\nEvery README command ran as written.\\n"')
+    parts.append('printf "\\nEvery command of the README and docs/ ran as written.\\n"')
     return "\n".join(parts) + "\n"
 
 
@@ -203,10 +230,9 @@ def port_is_free(port: int) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--list", action="store_true", help="print the session script and stop")
     args = parser.parse_args()
-    blocks = read_blocks(args.readme.read_text())
+    blocks = read_docs()
     script = session_script(blocks)
     if args.list:
         print(script)
@@ -225,7 +251,7 @@ def main() -> int:
         try:
             session.wait(timeout=SESSION_LIMIT_S)
         except subprocess.TimeoutExpired:
-            print(f"readme_commands: the README's commands ran past {SESSION_LIMIT_S} s")
+            print(f"readme_commands: the commands ran past {SESSION_LIMIT_S} s")
         finally:
             if session.poll() is None:  # its EXIT trap stops what it started in the background
                 session.terminate()
@@ -233,10 +259,10 @@ def main() -> int:
         done = session
         changed = changed_model_files(Path(scratch))
     if changed:
-        print("readme_commands: running the site wrote into the shipped models/:", *changed)
+        print("readme_commands: the commands wrote into the shipped models/:", *changed)
         return 1
     if done.returncode:
-        print(f"readme_commands: a README command failed (exit {done.returncode}); see above.")
+        print(f"readme_commands: a command failed (exit {done.returncode}); see above.")
     return done.returncode
 
 

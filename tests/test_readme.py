@@ -1,12 +1,14 @@
-"""The README's command blocks are all read by the smoke script CI runs (make readme-check)."""
+"""The README and docs/: every command block runs in make readme-check; the front page is short."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from scripts.readme_commands import read_blocks, session_script
+from recognizer.core import access
+from scripts.readme_commands import DOCS, read_blocks, read_docs, session_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = """
@@ -63,11 +65,33 @@ def test_read_blocks_refuses_an_unknown_mode():
 
 
 def test_every_readme_block_is_run_or_skipped_with_a_reason():
-    blocks = read_blocks((ROOT / "README.md").read_text())
+    blocks = read_docs()
     assert blocks[0].mode == "background" and blocks[0].commands[0].startswith("make run")
     assert all(b.argument for b in blocks if b.mode == "skip")
     ran = sum(len(b.commands) for b in blocks if b.mode != "skip")
     assert ran >= 30  # the tour, the API, the model, review: not a handful
+
+
+def test_every_docs_page_is_run_and_linked_from_the_readme():
+    pages = {f"docs/{path.name}" for path in (ROOT / "docs").glob("*.md")}
+    readme = (ROOT / "README.md").read_text()
+    assert pages == set(DOCS) - {"README.md"}
+    assert all(f"]({page})" in readme for page in pages)
+
+
+def test_readme_is_a_front_page():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 300
+
+
+def test_roles_table_matches_the_roles_migrate_creates():
+    rows = {
+        line.split("|")[1].strip(" *"): line.split("|")[3]
+        for line in (ROOT / "docs" / "review.md").read_text().splitlines()
+        if line.startswith("| **")
+    }
+    assert {
+        role: {perm.split(".")[1] for perm in perms} for role, perms in access.ROLES.items()
+    } == {role: set(re.findall(r"`(\w+)`", perms)) for role, perms in rows.items()}
 
 
 def test_session_script_stops_at_the_first_failing_command(tmp_path):
