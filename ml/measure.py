@@ -135,12 +135,18 @@ def uncertainty_report(
     }
 
 
+def accuracy_of(outputs: np.ndarray, labels: np.ndarray) -> float | None:
+    """Return the share of rows whose reported digit is their label; None when there are none."""
+    if len(labels) == 0:
+        return None
+    return float((digit_of(outputs) == labels).mean())
+
+
 def accuracy(predictor: Predictor, inputs: np.ndarray, labels: np.ndarray) -> float | None:
     """Return the served model's accuracy on (n, 28, 28) model inputs; None when n is 0."""
     if len(inputs) == 0:
         return None
-    probs = served_probabilities(predictor, inputs)
-    return float((digit_of(probs) == labels).mean())
+    return accuracy_of(served_probabilities(predictor, inputs), labels)
 
 
 def flag_rate(predictor: Predictor, inputs: np.ndarray) -> float:

@@ -64,6 +64,11 @@ class ModelInput:
     pixels: np.ndarray
     mime_type: str = ""  # of the image it was made from, when it came from bytes
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ModelInput:
+        """Return a stored input (`to_bytes`'s 784 grey levels) as the model sees it."""
+        return cls(from_uint8(np.frombuffer(data, dtype=np.uint8).reshape(SIDE, SIDE)))
+
     def to_bytes(self) -> bytes:
         """Return the 784 grey levels as bytes, row by row."""
         return to_uint8(self.pixels).tobytes()

@@ -65,6 +65,22 @@ def normalized(images: np.ndarray) -> np.ndarray:
     return preprocess_images(images)[..., None]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The arrays one training run uses: inputs as (n, 28, 28, 1), "not a digit" included."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    weights: np.ndarray  # real drawings weigh extra_weight, MNIST and negatives 1
+    x_val: np.ndarray
+    y_val: np.ndarray
+    validation: data.Digits  # the raw validation digits, for calibration
+    test: data.Digits  # the raw test digits, touched only by the report
+    negatives: int
+    source: str
+    fingerprint: str
+
+
 def train(
     config: TrainConfig,
     *,
@@ -75,12 +91,15 @@ def train(
     if config.quick:
         config = dataclasses.replace(config, epochs=1, val_size=200, negatives=200)
     keras.utils.set_random_seed(config.seed)
-    work = config.output / WORK_DIR
-    if not (config.resume or config.report_only):
-        shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
+    work = _work_folder(config)
+    prepared = prepare(config, extra)  # Prepare
+    model = _compiled_model(config, len(prepared.x_train))  # Build
+    seconds = _fit(config, model, prepared, work, progress)  # Train
+    return _report(config, prepared, work, seconds)  # Evaluate
 
-    # Data: a validation split from the training pool; the test set waits until the end.
+
+def prepare(config: TrainConfig, extra: data.Digits | None = None) -> Prepared:
+    """Split validation from the training pool, add negatives and real drawings."""
     mnist = data.load_mnist(config.data, config.test_data)
     pool, test = mnist.train, mnist.test
     if config.quick:
@@ -99,44 +118,68 @@ def train(
             extra, config.extra_weight, x_train, y_train, weights
         )
     print(f"train {len(x_train)}, validation {len(x_val)}, test {len(mnist.test)}")
+    return Prepared(
+        x_train,
+        y_train,
+        weights,
+        x_val,
+        y_val,
+        val,
+        test,
+        negative_count,
+        mnist.source,
+        mnist.fingerprint(),
+    )
 
-    model = _compiled_model(config, len(x_train))
-    history_path = work / "history.csv"
+
+def _work_folder(config: TrainConfig) -> Path:
+    work = config.output / WORK_DIR
+    if not (config.resume or config.report_only):
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def _fit(config: TrainConfig, model, prepared: Prepared, work: Path, progress) -> float:
+    """Fit from the checkpoint's epoch on; return the training seconds, resumed runs included."""
     seconds_path = work / "seconds.txt"
     earlier = float(seconds_path.read_text()) if seconds_path.exists() else 0.0
     started = time.time()
     if not config.report_only:
         model.fit(
-            _dataset(config, x_train, y_train, weights),
+            _dataset(config, prepared.x_train, prepared.y_train, prepared.weights),
             epochs=config.epochs,
-            validation_data=(x_val, y_val),
+            validation_data=(prepared.x_val, prepared.y_val),
             callbacks=_callbacks(config, work, earlier, started, progress),
             verbose=2 if config.quick else "auto",
             shuffle=False,  # the dataset reshuffles itself every epoch
         )
-    training_seconds = earlier + time.time() - started
+    return earlier + time.time() - started
 
-    # Report: the best checkpoint, measured once on the official test set.
+
+def _report(config: TrainConfig, prepared: Prepared, work: Path, seconds: float) -> Path:
+    """Measure the best checkpoint once on the official test set and write the artifact."""
+    history_path = work / "history.csv"
     best = keras.models.load_model(work / "best.keras")
     out = artifact.write(
         best,
         output=config.output,
         arch=config.arch,
-        test=(normalized(test.images), test.labels),
-        raw_test=test,
-        validation=val,
-        val_negatives=x_val[y_val == NOT_A_DIGIT],
+        test=(normalized(prepared.test.images), prepared.test.labels),
+        raw_test=prepared.test,
+        validation=prepared.validation,
+        val_negatives=prepared.x_val[prepared.y_val == NOT_A_DIGIT],
         history=read_history(history_path),
         info={
             "epochs": len(read_history(history_path)),
             "batch_size": config.batch_size,
-            "training_seconds": round(training_seconds, 1),
-            "train_size": len(x_train) - negative_count,
-            "negatives": negative_count,
-            "val_size": len(x_val),
-            "data": mnist.source,
-            "data_hash": mnist.fingerprint(),
-            "extra_drawings": int((weights > 1).sum()),
+            "training_seconds": round(seconds, 1),
+            "train_size": len(prepared.x_train) - prepared.negatives,
+            "negatives": prepared.negatives,
+            "val_size": len(prepared.x_val),
+            "data": prepared.source,
+            "data_hash": prepared.fingerprint,
+            "extra_drawings": int((prepared.weights > 1).sum()),
             "seed": config.seed,
             "initialized_from": str(config.init) if config.init else None,
             "quick": config.quick,

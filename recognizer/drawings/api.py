@@ -3,7 +3,6 @@
 import logging
 import re
 
-import numpy as np
 from django.conf import settings
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -226,8 +225,7 @@ class PredictionViewSet(
     def input(self, request, pk=None):
         drawing = self.get_object()
         scale = parse_int(request.query_params.get("scale"), low=1, high=16) or 1
-        pixels = np.frombuffer(bytes(drawing.model_input), dtype=np.uint8).reshape(28, 28)
-        png = ModelInput(pixels.astype(np.float32) / 255).to_png(scale=scale)
+        png = ModelInput.from_bytes(bytes(drawing.model_input)).to_png(scale=scale)
         response = HttpResponse(png, content_type="image/png")
         response["Cache-Control"] = "private, max-age=86400"
         return response
