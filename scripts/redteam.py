@@ -4,7 +4,9 @@
     DATABASE_URL=postgres://... python scripts/redteam.py URL    # rows counted in that database
 
 Each row says what was sent, what came back, how long it took and how many drawings it
-stored. "expected" is what a hardened site answers; a row that differs is marked "!!".
+stored. "expected" is what a hardened site answers; a row that differs is marked "!!". The
+exit status counts wrong answers only: the probe's latency under a flood is a figure (on a
+shared 2-core machine it swings several times over between runs), marked but never failing.
 Without REDIS_URL each worker counts on its own: with the default 120 anonymous posts a
 minute and 2 workers, 300 posts show the throttle; pass --posts for other settings.
 The script stores a few drawings of its own.
@@ -261,7 +263,7 @@ def main(argv=None) -> int:
         elapsed = (time.perf_counter() - start) * 1000
         rows = count() - before if count else "n/a"
         ok = as_expected(expected, got)
-        misses += not ok
+        misses += not ok and expected != P99_EXPECTED  # a timing is a figure, not a verdict
         mark = "  " if ok else "!!"
         print(f"{mark}{name:42} {expected:>10} {got:>22} {elapsed:7.0f} {rows!s:>5}")
     return 1 if misses else 0
