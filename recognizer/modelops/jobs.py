@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,7 +16,6 @@ from recognizer.modelops.retraining import RetrainOptions
 from recognizer.modelops.runner import retrain_job_update
 from recognizer.models import RetrainJob
 
-logger = logging.getLogger(__name__)
 ERROR_ALREADY_RUNNING = (
     "A retrain is already {status} (#{id}, started {when:%Y-%m-%d %H:%M} by {who}); "
     "wait for it to finish."

@@ -1,4 +1,4 @@
-"""Close the loop: retrain on MNIST plus labelled real drawings, promote, roll back."""
+"""Close the loop: retrain on MNIST plus labelled real drawings, compare, promote if earned."""
 
 from __future__ import annotations
 
