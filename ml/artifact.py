@@ -11,18 +11,28 @@ import keras
 import numpy as np
 
 from ml import data, measure, plots
-from ml.inference import METRICS, SERVED_MODEL, Predictor
+from ml.inference import BROWSER_MODEL, METRICS, SERVED_MODEL, Predictor
 
 MIN_AGREEMENT = 0.999  # served and Keras predictions must match on 99.9 % of the test set
 ERROR_DISAGREE = "the served model agrees with Keras on only {agreement:.3%} of the test set"
 
 
-def convert(model: keras.Model) -> bytes:
-    """Convert a Keras model to a TFLite flatbuffer for LiteRT."""
+def convert(model: keras.Model, *, batch: int | None = None) -> bytes:
+    """Convert a Keras model to a TFLite flatbuffer for LiteRT, for any batch or a fixed one."""
     import tensorflow as tf
 
+    if batch is not None:
+        digit = keras.Input(shape=model.input_shape[1:], batch_size=batch, name="digit")
+        model = keras.Model(digit, model(digit))
     # from_keras_model, not from_concrete_functions: the latter gave NaNs for Keras 3 models.
     return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+def write_browser_model(model: keras.Model, folder: Path) -> Path:
+    """Write the version's browser file: the same weights, one drawing at a time."""
+    path = folder / BROWSER_MODEL
+    path.write_bytes(convert(model, batch=1))
+    return path
 
 
 def write(
@@ -45,6 +55,7 @@ def write(
     folder.mkdir(parents=True, exist_ok=True)
     model.save(folder / "model.keras")
     (folder / SERVED_MODEL).write_bytes(flatbuffer)
+    write_browser_model(model, folder)
     (folder / METRICS).write_text(json.dumps({"version": version}))
 
     x_test, y_test = test

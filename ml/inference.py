@@ -17,6 +17,8 @@ from ml.preprocessing import ModelInput, preprocess
 from ml.uncertainty import Calibration, judge
 
 SERVED_MODEL = "model.tflite"
+# The same weights with a batch of one: LiteRT.js in the browser refuses a dynamic batch.
+BROWSER_MODEL = "model-browser.tflite"
 METRICS = "metrics.json"
 CURRENT = "CURRENT"  # in a folder of versions: the name of the one to serve
 ERROR_NO_MODEL = "no served model at {path}: train one with `python -m ml.train`"

@@ -166,6 +166,8 @@ SHIPPED_MODEL_PATH = BASE_DIR / SHIPPED_MODELS
 MODEL_PATH = Path(os.environ.get("MODEL_PATH", BASE_DIR / "var" / "models"))
 # How often a worker asks the database which version serves (one indexed SELECT).
 MODEL_CHECK_SECONDS = float(os.environ.get("MODEL_CHECK_SECONDS", 2))
+# How often an open drawing page asks which version serves, to read with it in the browser.
+BROWSER_MODEL_CHECK_SECONDS = float(os.environ.get("BROWSER_MODEL_CHECK_SECONDS", 60))
 MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024))
 # 4 MP: a 2048x2048 drawing, twice the largest canvas side we know of; larger is refused
 # from the header before a pixel is decoded.
@@ -285,6 +287,9 @@ SECURE_HSTS_PRELOAD = not DEBUG
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
+        # WebAssembly for the browser's own model (LiteRT.js); never 'unsafe-eval'.
+        "script-src": ["'self'", "'wasm-unsafe-eval'"],
+        "worker-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

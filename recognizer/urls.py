@@ -1,9 +1,9 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from recognizer.drawings import api, views
-from recognizer.serving import health
+from recognizer.serving import browser, health
 
 router = DefaultRouter()
 router.register("predictions", api.PredictionViewSet, basename="prediction")
@@ -12,6 +12,7 @@ api_patterns = [
     path("", include(router.urls)),
     path("readings/", api.ReadingView.as_view(), name="reading"),
     path("stats/", api.StatsView.as_view(), name="stats"),
+    path("models/serving/", browser.ServingModelView.as_view(), name="serving-model"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
@@ -28,5 +29,11 @@ urlpatterns = [
     path("healthz", health.HealthView.as_view(), name="healthz"),
     path("livez", health.LivenessView.as_view(), name="livez"),
     path("favicon.ico", views.favicon),
+    path("sw.js", views.service_worker, name="service-worker"),
+    re_path(
+        r"^models/(?P<version>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})/browser\.tflite$",
+        browser.browser_model,
+        name="browser-model",
+    ),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -44,8 +44,8 @@ from recognizer.drawings.serializers import (
     PredictionCreateSerializer,
     PredictionUploadSerializer,
     ReadingSerializer,
-    StatsSerializer,
 )
+from recognizer.drawings.stats import StatsSerializer
 from recognizer.drawings.throttles import (
     BatchAnonThrottle,
     BatchUserThrottle,
@@ -144,12 +144,19 @@ class PredictionViewSet(
         key = idempotency_key(request)
         form = PredictionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        data = form.validated_data
+        browser = None
+        if "browser_version" in data:
+            browser = services.BrowserReading(
+                data["browser_version"], tuple(data["browser_probabilities"])
+            )
         drawing = services.drawing_create(
-            image=form.validated_data["image"],
-            source=form.validated_data["source"],
-            label=form.validated_data.get("label"),
+            image=data["image"],
+            source=data["source"],
+            label=data.get("label"),
             owner=request_owner(request, create=True),
             idempotency=key,
+            browser=browser,
         )
         (body,) = self._created([drawing])
         headers = {"Location": str(body["url"])}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -78,7 +78,21 @@ def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
             for row in by_version.order_by("prediction__model_version")
         ],
         "confusion_matrix": confusion,
+        "browser": _browser_agreement(drawings),
     }
+
+
+def _browser_agreement(drawings: QuerySet[Drawing]) -> dict:
+    """Count the page's own readings, and those that showed another digit than the server's."""
+    read = drawings.filter(prediction__browser_digit__isnull=False)
+    same = Q(prediction__browser_version=F("prediction__model_version"))
+    return read.aggregate(
+        readings=Count("id"),
+        same_version=Count("id", filter=same),
+        disagreements=Count(
+            "id", filter=same & ~Q(prediction__browser_digit=F("prediction__digit"))
+        ),
+    )
 
 
 def _ratio(part: int, whole: int) -> float | None:

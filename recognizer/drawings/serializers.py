@@ -9,12 +9,14 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from recognizer.core.params import whole_number
+from recognizer.drawings.fields import ProbabilitiesField
 from recognizer.drawings.services import check_image_size
 from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange, Prediction
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
 ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
 ERROR_DIGIT = "Give a whole number from 0 to 9, as a JSON number or in ASCII digits."
+ERROR_BROWSER_HALF = "Send browser_version and browser_probabilities together, or neither."
 ERROR_LABEL = 'Give a whole number from 0 to 9, or "not_a_digit" when the drawing is not a digit.'
 NOT_A_DIGIT_LABEL = "not_a_digit"
 LABEL_SCHEMA = {
@@ -97,6 +99,20 @@ class PredictionCreateSerializer(serializers.Serializer):
         help_text='The true digit (or "not_a_digit"), if the caller knows it.',
     )
     source = serializers.ChoiceField(choices=Drawing.Source.choices, default=Drawing.Source.API)
+    browser_version = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="The model version that read this drawing in the browser, if one did.",
+    )
+    browser_probabilities = ProbabilitiesField(
+        required=False,
+        help_text="That reading's ten probabilities (in a multipart form: the array's JSON text).",
+    )
+
+    def validate(self, attrs):
+        if ("browser_version" in attrs) != ("browser_probabilities" in attrs):
+            raise serializers.ValidationError(ERROR_BROWSER_HALF, code="browser_reading")
+        return attrs
 
 
 class PredictionUploadSerializer(PredictionCreateSerializer):
@@ -139,6 +155,10 @@ _LABEL = LabelField()
 _DATETIME = serializers.DateTimeField()
 
 
+BROWSER_HELP = (
+    "What the page showed when the browser read the drawing itself: its model version "
+    "(empty, and the digit null, when the server read it alone)."
+)
 LABEL_SOURCE_HELP = (
     "Who gave the label: `submitted` with the drawing, `feedback` from the person who drew it, "
     "`review` by a reviewer; null while there is no label."
@@ -168,6 +188,12 @@ class DrawingSerializer(serializers.ModelSerializer):
     not_digit_probability = serializers.FloatField(
         source="prediction.not_digit_probability", help_text=NOT_DIGIT_HELP
     )
+    browser_version = serializers.CharField(
+        source="prediction.browser_version", help_text=BROWSER_HELP
+    )
+    browser_digit = serializers.IntegerField(
+        source="prediction.browser_digit", allow_null=True, help_text=BROWSER_HELP
+    )
     label = LabelField(allow_null=True)
     label_source = serializers.SerializerMethodField(help_text=LABEL_SOURCE_HELP)
     correct = serializers.SerializerMethodField()
@@ -187,6 +213,8 @@ class DrawingSerializer(serializers.ModelSerializer):
             "uncertain_reason",
             "alternatives",
             "not_digit_probability",
+            "browser_version",
+            "browser_digit",
             "label",
             "label_source",
             "correct",
@@ -221,6 +249,8 @@ class DrawingSerializer(serializers.ModelSerializer):
             "uncertain_reason": self.get_uncertain_reason(drawing),
             "alternatives": [int(d) for d in prediction.alternatives],
             "not_digit_probability": float(prediction.not_digit_probability),
+            "browser_version": prediction.browser_version,
+            "browser_digit": prediction.browser_digit,
             "label": None if drawing.label is None else _LABEL.to_representation(drawing.label),
             "label_source": self.get_label_source(drawing),
             "correct": self.get_correct(drawing),
@@ -304,37 +334,3 @@ class LabelChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = LabelChange
         fields = ["old_label", "new_label", "source", "changed_by", "created_at"]
-
-
-class DigitAccuracySerializer(serializers.Serializer):
-    digit = serializers.IntegerField()
-    labelled = serializers.IntegerField()
-    accuracy = serializers.FloatField(allow_null=True)
-
-
-class VersionAccuracySerializer(serializers.Serializer):
-    model_version = serializers.CharField()
-    total = serializers.IntegerField(help_text="Drawings this version read.")
-    uncertain = serializers.IntegerField(help_text="Of them, flagged as not sure.")
-    labelled = serializers.IntegerField()
-    correct = serializers.IntegerField()
-    accuracy = serializers.FloatField(allow_null=True)
-
-
-class StatsSerializer(serializers.Serializer):
-    total = serializers.IntegerField(help_text="Drawings stored.")
-    uncertain = serializers.IntegerField(help_text="Drawings the model was not sure about.")
-    not_a_digit = serializers.IntegerField(help_text='Drawings labelled "not a digit".')
-    labelled = serializers.IntegerField(
-        help_text='Drawings with a label: their true digit, or "not a digit".'
-    )
-    correct = serializers.IntegerField(
-        help_text='Labelled drawings the model read right (agreeing "not a digit" included).'
-    )
-    accuracy = serializers.FloatField(allow_null=True, help_text="correct / labelled")
-    per_digit = DigitAccuracySerializer(many=True)
-    per_model_version = VersionAccuracySerializer(many=True)
-    confusion_matrix = serializers.ListField(
-        child=serializers.ListField(child=serializers.IntegerField()),
-        help_text='Rows: true digit; columns: the model\'s answer, digits 0-9 then "not a digit".',
-    )

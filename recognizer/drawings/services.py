@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -101,6 +102,18 @@ def _predict(images: list[bytes]) -> list[Reading]:
     return get_predictor().predict_inputs(inputs)
 
 
+@dataclass(frozen=True)
+class BrowserReading:
+    """What the page showed for a drawing: the browser's own reading, and its version."""
+
+    version: str
+    probabilities: tuple[float, ...]
+
+    @property
+    def digit(self) -> int:
+        return max(range(len(self.probabilities)), key=self.probabilities.__getitem__)
+
+
 def image_read(*, image: bytes) -> Reading:
     """Read the digit in `image` without storing anything (the canvas's live reading)."""
     (reading,) = _predict([image])
@@ -114,17 +127,21 @@ def drawing_create(
     owner: Owner = Owner(),
     label: int | None = None,
     idempotency: IdempotencyKey | None = None,
+    browser: BrowserReading | None = None,
 ) -> Drawing:
     """Predict the digit in `image` and store the drawing with its prediction, once per key.
 
     A request repeated by the same owner with the same key and body returns the drawing
-    stored the first time, marked `replayed`, and stores nothing more.
+    stored the first time, marked `replayed`, and stores nothing more. The server reads
+    the image whatever the browser read; `browser` is kept beside its reading.
     """
     if stored := replayed(idempotency, owner, [image], [label], batch=False):
         return stored[0]
     (reading,) = _predict([image])
     key = idempotency.key if idempotency else ""
-    drawing = _drawing_new(image, reading, source=source, owner=owner, key=key, scope=idempotency)
+    drawing = _drawing_new(
+        image, reading, source=source, owner=owner, key=key, scope=idempotency, browser=browser
+    )
     try:
         _drawing_insert(drawing, label=label, owner=owner)
     except IntegrityError:
@@ -182,6 +199,7 @@ def _drawing_new(
     owner: Owner,
     key: str = "",
     scope: IdempotencyKey | None = None,
+    browser: BrowserReading | None = None,
 ) -> Drawing:
     """Return a validated, unsaved drawing with its prediction in `drawing.prediction`."""
     drawing = Drawing(
@@ -209,6 +227,10 @@ def _drawing_new(
         alternatives=list(result.alternatives),
         not_digit_probability=result.not_digit_probability,
     )
+    if browser is not None:
+        prediction.browser_version = browser.version
+        prediction.browser_digit = browser.digit
+        prediction.browser_probabilities = list(browser.probabilities)
     # The drawing is not saved yet: checking that it exists would fail (and cost a query).
     prediction.full_clean(exclude=["drawing"], validate_constraints=False, validate_unique=False)
     return drawing

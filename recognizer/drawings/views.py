@@ -1,8 +1,10 @@
 """Pages: the canvas and the history of drawings."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from recognizer.core import access
@@ -11,6 +13,24 @@ from recognizer.core.params import parse_int
 from recognizer.drawings import selectors
 
 DIGITS = range(10)
+# What the drawing page loads: the service worker keeps it all for offline use. The page
+# names the first two through {% static %}; the modules import the rest by their plain names.
+PAGE_ASSETS = ("css/site.css", "js/app.js", "img/favicon.svg")
+MODULES = (
+    "js/answers.js",
+    "js/api.js",
+    "js/drawing-pad.js",
+    "js/judge.js",
+    "js/outbox.js",
+    "js/preprocess.js",
+    "js/reader.js",
+    "js/recent.js",
+    "js/result.js",
+    "vendor/litertjs-2.5.3/litert.js",
+    "vendor/litertjs-2.5.3/wasm-utils.js",
+    "vendor/litertjs-2.5.3/litert_wasm_compat_internal.js",
+    "vendor/litertjs-2.5.3/litert_wasm_compat_internal.wasm",
+)
 HISTORY_PAGE_SIZE = 24
 
 
@@ -19,7 +39,22 @@ def index(request):
     # The visitor id is in the cookie before the first drawing is stored, so that a drawing
     # stored as the page is left (whose response may never be read) is still theirs.
     request_owner(request, create=True)
-    return render(request, "recognizer/index.html", {"digits": DIGITS})
+    context = {"digits": DIGITS, "model_check_seconds": settings.BROWSER_MODEL_CHECK_SECONDS}
+    return render(request, "recognizer/index.html", context)
+
+
+def service_worker(request):
+    """Serve the service worker from the site's root, so that it may keep the drawing page."""
+    precache = [
+        "/",
+        reverse("api:serving-model"),
+        *(static(path) for path in PAGE_ASSETS),
+        *(settings.STATIC_URL + path for path in MODULES),
+    ]
+    context = {"precache": precache, "static_url": settings.STATIC_URL}
+    response = render(request, "recognizer/sw.js", context, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # a new deploy's worker is found on the next visit
+    return response
 
 
 def history(request):

@@ -288,6 +288,16 @@ class Prediction(models.Model):
     not_digit_probability = models.FloatField(
         default=0.0, validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
+    # What the page showed, read in the browser; the server's reading above stays the authority.
+    browser_version = models.CharField(
+        max_length=64, blank=True, help_text="The version the browser read it with, if it did."
+    )
+    browser_digit = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=DIGIT_VALIDATORS, help_text="The digit it showed."
+    )
+    browser_probabilities = models.JSONField(
+        null=True, blank=True, validators=[validate_probabilities]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -307,6 +317,11 @@ class Prediction(models.Model):
             models.CheckConstraint(
                 condition=Exact(JSONArrayLength("probabilities"), 10),
                 name="prediction_ten_probabilities",
+            ),
+            models.CheckConstraint(
+                condition=Q(browser_digit__isnull=True, browser_version="")
+                | (Q(browser_digit__gte=0, browser_digit__lte=9) & ~Q(browser_version="")),
+                name="prediction_browser_reading_whole",
             ),
         ]
         indexes = [

@@ -46,11 +46,17 @@ export function read(file, { signal }) {
   return request("/api/readings/", { method: "POST", body: imageForm(file), signal });
 }
 
-// Store a finished drawing once: a retry with the same key returns the same drawing.
-export function store(file, { source, key, keepalive = false }) {
+// Store a finished drawing once: a retry with the same key returns the same drawing. The
+// server reads it again; `browser` is the reading the page showed, kept beside the server's.
+export function store(file, { source, key, browser = null, keepalive = false }) {
+  const form = imageForm(file, { source });
+  if (browser) {
+    form.append("browser_version", browser.version);
+    form.append("browser_probabilities", JSON.stringify(browser.probabilities));
+  }
   return request("/api/predictions/", {
     method: "POST",
-    body: imageForm(file, { source }),
+    body: form,
     headers: { "Idempotency-Key": key },
     keepalive,
   });
@@ -66,4 +72,9 @@ export function giveFeedback(url, label) {
 
 export function recentDrawings() {
   return request("/api/predictions/");
+}
+
+// Which model version serves, its browser file and calibration.
+export function servingModel() {
+  return request("/api/models/serving/", { cache: "no-cache" });
 }

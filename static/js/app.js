@@ -1,6 +1,8 @@
-// The canvas page. While the person draws, the model reads the drawing and stores nothing.
+// The canvas page. While the person draws, the model reads the drawing and stores nothing:
+// in the browser once its model is ready, through the server until then (and for uploads).
 // A drawing is stored once, as it is at that moment, when the person is done with it: they
 // answer "was it right?", move on (Clear, Esc, a new upload, a link), or leave the page.
+// Without a network it waits on the device and is stored when the network is back.
 import { ApiError, giveFeedback, read, store } from "./api.js";
 import {
   answerButtons,
@@ -11,19 +13,25 @@ import {
   markAnswered,
 } from "./answers.js";
 import { DrawingPad } from "./drawing-pad.js";
+import * as outbox from "./outbox.js";
+import { BrowserReader } from "./reader.js";
 import { loadRecent, showStored } from "./recent.js";
 import { clearReading, confirmable, describe, setProvisional, showReading } from "./result.js";
 
-const READ_DURING_STROKE_MS = 400;
+const READ_DURING_STROKE_MS = 400; // through the server
+const READ_DURING_STROKE_LOCAL_MS = 60; // in the browser: a few milliseconds each
 const ANSWER_CHANGES = 1; // the person may change their answer once
 const NOT_AN_IMAGE = "That file is not an image this site can read: use PNG, JPEG, WebP, GIF or BMP.";
 const FAILED = "Something went wrong. Please try again.";
 const NOT_READ = "The drawing could not be read, so nothing was saved. Please try again.";
 const READING_CHANGED = "The drawing now reads differently: check the new reading, then answer.";
 const NEW_DRAWING = "A new drawing: the last one is saved.";
+const WAITING = "You are offline: this drawing will be saved when you are back online.";
+const SENT = "Back online: the drawings made offline are saved.";
 const $ = (id) => document.getElementById(id);
 
 const pad = new DrawingPad($("digit-canvas"), { width: Number($("pen-width").value) });
+const reader = new BrowserReader({ checkSeconds: Number(document.body.dataset.modelCheckSeconds) || 60 });
 let drawing = newDrawing();
 let inFlight = null; // the reading under way: { controller, seq, version, done }
 let readSeq = 0;
@@ -84,7 +92,7 @@ function readNow({ provisional = false } = {}) {
 
 async function readInto(d, current, provisional) {
   try {
-    const reading = await read(d.file || pad.toPNG(), { signal: current.controller.signal });
+    const reading = await readDrawing(d, current.controller.signal);
     if (current.controller.signal.aborted) return; // superseded, maybe while reading the body
     // A reading that comes back after the drawing was stored is not what the person answered.
     if (d !== drawing || current.seq < shownSeq || d.storing) return;
@@ -105,6 +113,25 @@ async function readInto(d, current, provisional) {
   }
 }
 
+// Canvas drawings are read in the browser when its model is ready; uploads on the server.
+async function readDrawing(d, signal) {
+  if (reader.ready && !d.file) {
+    try {
+      return await reader.read(pad.toImageData());
+    } catch (error) {
+      if (error instanceof ApiError) throw error; // the drawing's fault: the server would agree
+      console.warn(`Digit reader: the browser model failed (${error.message}); reading on the server.`);
+    }
+  }
+  return read(d.file || pad.toPNG(), { signal });
+}
+
+// What the page showed, when the browser read it: stored beside the server's own reading.
+function browserReading(d) {
+  const r = d.reading;
+  return r && r.read_in_browser ? { version: r.model_version, probabilities: r.probabilities } : null;
+}
+
 // Wait until the shown reading is of the drawing as it is now (the one under way, or a new one).
 async function settle(d) {
   for (let tries = 0; tries < 3 && d === drawing; tries += 1) {
@@ -121,13 +148,16 @@ function finish({ keepalive = false } = {}) {
   inFlight = null;
   setProvisional(false);
   d.sent ??= d.file || pad.toPNG(); // a retry sends the same image with the same key
-  d.storing = store(d.sent, { source: d.source, key: d.key, keepalive }).then(
+  const entry = { key: d.key, source: d.source, image: d.sent, browser: browserReading(d) };
+  d.storing = store(d.sent, { ...entry, keepalive }).then(
     (stored) => {
       d.stored = true;
-      showStored(stored);
+      showStored(stored, d.sent);
+      if (reader.ready && stored.model_version !== reader.version) reader.follow();
       return stored;
     },
     (error) => {
+      if (error.code === "network" && outbox.available) return keepOffline(d, entry);
       d.storing = null; // a later try sends the same key: still one row
       throw error;
     },
@@ -135,6 +165,36 @@ function finish({ keepalive = false } = {}) {
   pad.sealed = true;
   return d.storing;
 }
+
+// No network: keep the drawing on the device (resolves to null: it is not stored yet).
+function keepOffline(d, entry) {
+  d.waiting = entry;
+  return outbox.keep(entry).then(
+    () => {
+      if (d === drawing || !drawing.reading) say(WAITING, "waiting");
+      return null;
+    },
+    (error) => {
+      d.storing = null;
+      d.waiting = null;
+      throw error;
+    },
+  );
+}
+
+// Send what waits on the device; say what still waits (a tab closed offline left it there).
+async function sendWaiting() {
+  let sent = 0;
+  const left = await outbox.sendWaiting((stored, image) => {
+    sent += 1;
+    showStored(stored, image);
+  });
+  if (left) say(waitingMessage(left), "waiting");
+  else if (sent) say(SENT);
+}
+
+const waitingMessage = (n) =>
+  `You are offline: ${n === 1 ? "1 drawing" : `${n} drawings`} will be saved when you are back online.`;
 
 function startNewDrawing(source = "canvas", file = null) {
   finish()?.catch((error) => say(`The last drawing was not saved: ${error.message}`, "error"));
@@ -201,6 +261,7 @@ async function answer(button) {
       return feedbackSay(READING_CHANGED);
     }
     const stored = await finish();
+    if (stored === null) return await answerOffline(d, button, label);
     const labelled = await giveFeedback(stored.url, label);
     d.answers += 1;
     showStored(labelled);
@@ -216,6 +277,15 @@ async function answer(button) {
   } finally {
     d.answering = false;
   }
+}
+
+// Offline, the answer waits with the drawing; it is the person's one answer until it is sent.
+async function answerOffline(d, button, label) {
+  await outbox.keep({ ...d.waiting, label });
+  d.answers = ANSWER_CHANGES + 1;
+  markAnswered(button, { final: true });
+  say("");
+  feedbackSay(`Kept on this device as ${labelName(label)}: it will be saved when you are back online.`);
 }
 
 // Following a link is being done with the drawing: store it first, so the next page has it.
@@ -237,7 +307,8 @@ pad.addEventListener("newdrawing", () => {
 pad.addEventListener("strokestart", () => setProvisional(true));
 pad.addEventListener("strokeend", () => readNow());
 pad.addEventListener("strokemove", () => {
-  if (!inFlight && performance.now() - lastReadAt > READ_DURING_STROKE_MS) {
+  const every = reader.ready ? READ_DURING_STROKE_LOCAL_MS : READ_DURING_STROKE_MS;
+  if (!inFlight && performance.now() - lastReadAt > every) {
     readNow({ provisional: true });
   }
 });
@@ -276,4 +347,16 @@ drop.addEventListener("drop", (event) => {
 });
 enableAnswers(false);
 loadRecent();
+window.addEventListener("online", sendWaiting);
+reader.addEventListener("ready", () => {
+  document.body.dataset.reader = "browser";
+  document.body.dataset.readerVersion = reader.version;
+});
+reader.addEventListener("fallback", () => (document.body.dataset.reader = "server"));
+// After the first paint: the runtime and model are a few megabytes the drawing need not wait for.
+window.addEventListener("load", () => {
+  setTimeout(() => reader.start(), 0);
+  navigator.serviceWorker?.register("/sw.js").catch(() => {});
+  sendWaiting(); // drawings left waiting by a tab closed offline
+});
 document.body.dataset.ready = "true";

@@ -61,6 +61,15 @@ export class DrawingPad extends EventTarget {
     return new Blob([bytes], { type: "image/png" });
   }
 
+  // The same 280 px drawing as RGBA pixels, for the browser's own reading (no encoding).
+  toImageData(size = SEND_SIZE) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    this.#paint(context, size);
+    return context.getImageData(0, 0, size, size);
+  }
+
   // A stroke is under way: its readings are provisional.
   get isDrawing() {
     return this.current !== null;

@@ -4,11 +4,11 @@ import { recentDrawings } from "./api.js";
 const SHOWN = 8;
 const list = () => document.getElementById("recent");
 
-function item(drawing) {
+function item(drawing, src) {
   const li = document.createElement("li");
   li.dataset.id = String(drawing.id);
   const img = document.createElement("img");
-  img.src = drawing.image_url;
+  img.src = src;
   img.width = img.height = 56;
   img.alt = `Drawing ${drawing.id}`;
   const caption = document.createElement("span");
@@ -19,10 +19,13 @@ function item(drawing) {
   return li;
 }
 
-export function showStored(drawing) {
+// Show a stored drawing first; `image`, the drawing this page sent, spares a request for it.
+export function showStored(drawing, image = null) {
   const ol = list();
-  ol.querySelector(`[data-id="${drawing.id}"]`)?.remove();
-  ol.prepend(item(drawing));
+  const shown = ol.querySelector(`[data-id="${drawing.id}"]`);
+  const src = image ? URL.createObjectURL(image) : shown?.querySelector("img").src;
+  shown?.remove();
+  ol.prepend(item(drawing, src || drawing.image_url));
   while (ol.children.length > SHOWN) ol.lastElementChild.remove();
   document.getElementById("recent-section").hidden = false;
 }

@@ -1,0 +1,50 @@
+"""The shape of /api/stats/: counts, accuracy, and the browser's agreement with the server."""
+
+from rest_framework import serializers
+
+
+class DigitAccuracySerializer(serializers.Serializer):
+    digit = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+
+
+class VersionAccuracySerializer(serializers.Serializer):
+    model_version = serializers.CharField()
+    total = serializers.IntegerField(help_text="Drawings this version read.")
+    uncertain = serializers.IntegerField(help_text="Of them, flagged as not sure.")
+    labelled = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+
+
+class BrowserAgreementSerializer(serializers.Serializer):
+    readings = serializers.IntegerField(help_text="Stored drawings the browser also read.")
+    same_version = serializers.IntegerField(
+        help_text="Of them, read by the browser with the version the server read them with."
+    )
+    disagreements = serializers.IntegerField(
+        help_text="Of those, drawings where the browser showed another digit than the server read."
+    )
+
+
+class StatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Drawings stored.")
+    uncertain = serializers.IntegerField(help_text="Drawings the model was not sure about.")
+    not_a_digit = serializers.IntegerField(help_text='Drawings labelled "not a digit".')
+    labelled = serializers.IntegerField(
+        help_text='Drawings with a label: their true digit, or "not a digit".'
+    )
+    correct = serializers.IntegerField(
+        help_text='Labelled drawings the model read right (agreeing "not a digit" included).'
+    )
+    accuracy = serializers.FloatField(allow_null=True, help_text="correct / labelled")
+    per_digit = DigitAccuracySerializer(many=True)
+    per_model_version = VersionAccuracySerializer(many=True)
+    confusion_matrix = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text='Rows: true digit; columns: the model\'s answer, digits 0-9 then "not a digit".',
+    )
+    browser = BrowserAgreementSerializer(
+        help_text="The page's own readings against the server's (expected: no disagreement)."
+    )
