@@ -143,8 +143,15 @@ def _live_server_quiet_before_flush(request):
 
 @pytest.fixture
 def page(browser, live_server):
-    """A desktop-sized page on the live server; page.errors collects script errors."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=live_server.url)
+    """A desktop-sized page on the live server; page.errors collects script errors.
+
+    Its service worker is blocked: Playwright's routes do not see what a worker fetches.
+    """
+    context = browser.new_context(
+        viewport={"width": 1200, "height": 900},
+        base_url=live_server.url,
+        service_workers="block",
+    )
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))

@@ -103,7 +103,7 @@ async function readInto(d, current, provisional) {
     enableAnswers(d.answers <= ANSWER_CHANGES);
     if (provisional || pad.isDrawing) return;
     setProvisional(false);
-    say("");
+    if ($("status").dataset.kind === "error") say(""); // what the last reading said is over
     $("announcer").textContent = describe(reading);
   } catch (error) {
     if (error.name === "AbortError" || d !== drawing || provisional) return;
@@ -157,7 +157,10 @@ function finish({ keepalive = false } = {}) {
       return stored;
     },
     (error) => {
-      if (error.code === "network" && outbox.available) return keepOffline(d, entry);
+      // The browser knows it is offline: keep it. Online, a lost answer is retried by hand.
+      if (error.code === "network" && !navigator.onLine && outbox.available) {
+        return keepOffline(d, entry);
+      }
       d.storing = null; // a later try sends the same key: still one row
       throw error;
     },

@@ -33,7 +33,10 @@ export function showStored(drawing, image = null) {
 export async function loadRecent() {
   try {
     const page = await recentDrawings();
-    page.results.slice(0, SHOWN).reverse().forEach(showStored);
+    page.results
+      .slice(0, SHOWN)
+      .reverse()
+      .forEach((drawing) => showStored(drawing));
   } catch {
     // The list is a convenience: the page works without it.
   }

@@ -15,6 +15,7 @@ def test_train_quick_writes_a_complete_served_artifact(tmp_path):
     for name in (
         "model.keras",
         "model.tflite",
+        "model-browser.tflite",
         "metrics.json",
         "history.csv",
         "curves.png",
@@ -46,6 +47,24 @@ def test_train_quick_writes_a_complete_served_artifact(tmp_path):
     # The ten digits and "not a digit"; the thresholds come with the model.
     assert predictor.probabilities(np.zeros((2, 28, 28))).shape == (2, 11)
     assert predictor.calibration.to_metrics() == thresholds
+    _assert_browser_file_is_the_served_model(folder)
+
+
+def _assert_browser_file_is_the_served_model(folder):
+    """The browser's file: a batch of one (LiteRT.js refuses a dynamic batch), same answers."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    browser = Interpreter(model_path=str(folder / "model-browser.tflite"))
+    browser.allocate_tensors()
+    (entry,) = browser.get_input_details()
+    assert list(entry["shape_signature"]) == [1, 28, 28, 1]
+    digits = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    served = Predictor(folder).probabilities(digits)
+    for digit, expected in zip(digits, served):
+        browser.set_tensor(entry["index"], digit.reshape(1, 28, 28, 1))
+        browser.invoke()
+        output = browser.get_tensor(browser.get_output_details()[0]["index"])[0]
+        assert np.abs(output - expected).max() < 1e-5
 
 
 def test_train_quick_resumes_from_its_checkpoint(tmp_path):

@@ -163,8 +163,9 @@ def test_canvas_leaving_the_page_stores_a_read_drawing_once(page):
 
 
 def test_canvas_unread_drawing_is_not_stored(page):
-    open_canvas(page)
+    page.route("**/api/models/serving/", lambda route: route.abort())  # no browser model
     page.route("**/api/readings/", lambda route: None)  # the reading never comes back
+    open_canvas(page)
     draw(page, ONE)
     page.keyboard.press("Escape")
     page.goto("/history/")
