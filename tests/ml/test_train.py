@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from ml import train
+from ml import browser, train
 from ml.inference import Predictor
 from ml.training import WORK_DIR
 
@@ -47,6 +47,10 @@ def test_train_quick_writes_a_complete_served_artifact(tmp_path):
     # The ten digits and "not a digit"; the thresholds come with the model.
     assert predictor.probabilities(np.zeros((2, 28, 28))).shape == (2, 11)
     assert predictor.calibration.to_metrics() == thresholds
+    _assert_browser_file_is_the_served_model(folder)
+    # A folder without one (made before browser files existed) gets it from its Keras model.
+    (folder / "model-browser.tflite").unlink()
+    assert browser.main([str(folder)]) == [folder / "model-browser.tflite"]
     _assert_browser_file_is_the_served_model(folder)
 
 

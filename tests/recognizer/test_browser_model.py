@@ -93,7 +93,10 @@ def test_prediction_refuses_bad_browser_probabilities(api_client, digit_png, pro
         "browser_probabilities": probabilities,
     }
     response = api_client.post(PREDICT, body, format="json")
-    assert response.status_code == 400 and "browser_probabilities" in response.json()["error"]["message"]
+    assert (
+        response.status_code == 400
+        and "browser_probabilities" in response.json()["error"]["message"]
+    )
     assert not Drawing.objects.exists()
 
 

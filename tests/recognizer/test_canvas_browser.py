@@ -16,7 +16,16 @@ from ml.preprocessing import preprocess, to_uint8
 from recognizer.modelops import promotions
 from recognizer.models import Drawing
 from recognizer.serving.versions import serving_version
-from tests.browser import ONE, SEVEN_BAR, SEVEN_STEM, ZERO, draw, open_canvas, read_digit, wait_until
+from tests.browser import (
+    ONE,
+    SEVEN_BAR,
+    SEVEN_STEM,
+    ZERO,
+    draw,
+    open_canvas,
+    read_digit,
+    wait_until,
+)
 from tests.conftest import canvas_png, mnist_test_digits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -49,6 +49,14 @@ def test_dashboard_shows_volume_live_accuracy_confusion_and_pairs(admin_client, 
     )
 
 
+def test_dashboard_counts_browser_readings_that_disagree_with_the_server(admin_client):
+    same = {"prediction__model_version": "v1", "prediction__browser_version": "v1"}
+    DrawingFactory(**same, prediction__digit=4, prediction__browser_digit=9)
+    DrawingFactory(**same, prediction__digit=4, prediction__browser_digit=4)
+    html = admin_client.get(DASHBOARD).content.decode()
+    assert "<strong>1</strong> of 2 browser readings disagree with the server" in html
+
+
 def test_dashboard_pair_link_opens_exactly_those_drawings(admin_client, reviewed):
     html = admin_client.get(f"{CHANGELIST}?label__exact=3&answer=8").content
     shown = {
