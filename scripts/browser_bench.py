@@ -124,7 +124,8 @@ def session(browser, url: str, *, in_browser: bool, slowdown: int, digits: int) 
         page.wait_for_timeout(1000)
     context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     requests = []
-    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
+    # The site's own requests: not the page's blob: and data: images.
+    page.on("request", lambda r: r.url.startswith(url) and requests.append(f"{r.method} {r.url}"))
     for index in range(digits):
         strokes, digit = DIGITS[index % len(DIGITS)]
         for stroke in strokes:

@@ -5,6 +5,9 @@ version and cached for a year; which version serves is asked again (no-cache), s
 learns of a promotion within a minute and fetches the new file once.
 """
 
+from pathlib import Path
+
+from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -37,10 +40,26 @@ class ServingModelSerializer(serializers.Serializer):
     )
 
 
+def browser_file(version: str) -> Path | None:
+    """Return `version`'s browser file on this host, unpacked from the database if need be.
+
+    A host whose folder of versions predates browser files finds the shipped ones' files
+    where the site ships them.
+    """
+    models_dir = versions.models_folder()
+    if not versions.version_unpack(models_dir=models_dir, version=version):
+        return None
+    for folder in (models_dir, Path(settings.SHIPPED_MODEL_PATH)):
+        if (folder / version / BROWSER_MODEL).is_file():
+            return folder / version / BROWSER_MODEL
+    return None
+
+
 def serving_model(request) -> dict:
     """Return the serving version, the URL of its browser file (or None) and its calibration."""
     predictor = get_predictor()
-    version, has_file = predictor.version, (predictor.model_dir / BROWSER_MODEL).is_file()
+    version = predictor.version
+    has_file = browser_file(version) is not None
     url = reverse("browser-model", kwargs={"version": version}) if has_file else None
     calibration = predictor.calibration
     return {
@@ -69,14 +88,11 @@ class ServingModelView(APIView):
         return response
 
 
-@extend_schema(exclude=True)
 def browser_model(request, version: str):
     """Serve a version's browser file, cached for good: a version never changes."""
-    models_dir = versions.models_folder()
-    path = models_dir / version / BROWSER_MODEL
-    if not (versions.version_unpack(models_dir=models_dir, version=version) and path.is_file()):
-        message = ERROR_NO_BROWSER_MODEL.format(version=version)
-        return json_error("not_found", message, 404)
+    path = browser_file(version)
+    if path is None:
+        return json_error("not_found", ERROR_NO_BROWSER_MODEL.format(version=version), 404)
     response = FileResponse(path.open("rb"), content_type="application/octet-stream")
     response["Cache-Control"] = IMMUTABLE
     return response

@@ -19,7 +19,8 @@ import { loadRecent, showStored } from "./recent.js";
 import { clearReading, confirmable, describe, setProvisional, showReading } from "./result.js";
 
 const READ_DURING_STROKE_MS = 400; // through the server
-const READ_DURING_STROKE_LOCAL_MS = 60; // in the browser: a few milliseconds each
+const READ_DURING_STROKE_LOCAL_MS = 60; // in the browser: a few milliseconds each ...
+const LOCAL_READ_SHARE = 3; // ... and never more than a third of a slow phone's main thread
 const ANSWER_CHANGES = 1; // the person may change their answer once
 const NOT_AN_IMAGE = "That file is not an image this site can read: use PNG, JPEG, WebP, GIF or BMP.";
 const FAILED = "Something went wrong. Please try again.";
@@ -37,6 +38,7 @@ let inFlight = null; // the reading under way: { controller, seq, version, done 
 let readSeq = 0;
 let shownSeq = 0;
 let lastReadAt = 0;
+let localReadMs = 0; // how long the last reading in the browser took
 
 function newDrawing(source = "canvas", file = null) {
   // The idempotency key: a retried store of this drawing can never add a second row.
@@ -117,7 +119,10 @@ async function readInto(d, current, provisional) {
 async function readDrawing(d, signal) {
   if (reader.ready && !d.file) {
     try {
-      return await reader.read(pad.toImageData());
+      const started = performance.now();
+      const reading = await reader.read(pad.toImageData());
+      localReadMs = performance.now() - started;
+      return reading;
     } catch (error) {
       if (error instanceof ApiError) throw error; // the drawing's fault: the server would agree
       console.warn(`Digit reader: the browser model failed (${error.message}); reading on the server.`);
@@ -153,7 +158,7 @@ function finish({ keepalive = false } = {}) {
     (stored) => {
       d.stored = true;
       showStored(stored, d.sent);
-      if (reader.ready && stored.model_version !== reader.version) reader.follow();
+      reader.confirm(stored.model_version);
       return stored;
     },
     (error) => {
@@ -310,7 +315,8 @@ pad.addEventListener("newdrawing", () => {
 pad.addEventListener("strokestart", () => setProvisional(true));
 pad.addEventListener("strokeend", () => readNow());
 pad.addEventListener("strokemove", () => {
-  const every = reader.ready ? READ_DURING_STROKE_LOCAL_MS : READ_DURING_STROKE_MS;
+  const local = Math.max(READ_DURING_STROKE_LOCAL_MS, LOCAL_READ_SHARE * localReadMs);
+  const every = reader.ready ? local : READ_DURING_STROKE_MS;
   if (!inFlight && performance.now() - lastReadAt > every) {
     readNow({ provisional: true });
   }

@@ -31,17 +31,21 @@ export class BrowserReader extends EventTarget {
     this.calibration = null;
     this.following = null;
     this.failed = null; // the version whose browser file failed: not tried again
+    this.checkedAt = -Infinity;
   }
 
   get ready() {
     return this.model !== null;
   }
 
-  // Load the serving version now, and follow promotions while the page is open.
+  // Load the serving version now, and follow promotions while the page is open: asked when
+  // no stored drawing has said which version serves for `checkSeconds`.
   start() {
     if (typeof WebAssembly !== "object") return;
     this.follow();
-    setInterval(() => this.follow(), this.checkSeconds * 1000);
+    setInterval(() => {
+      if (performance.now() - this.checkedAt >= this.checkSeconds * 1000) this.follow();
+    }, 1000 * Math.min(this.checkSeconds, 5));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.follow();
     });
@@ -53,7 +57,14 @@ export class BrowserReader extends EventTarget {
     return this.following;
   }
 
+  // The server read a drawing with `version`: the serving one, as good as asking.
+  confirm(version) {
+    if (version !== this.version && version !== this.failed) this.follow();
+    else this.checkedAt = performance.now();
+  }
+
   async #follow() {
+    this.checkedAt = performance.now();
     let serving;
     try {
       serving = await servingModel();

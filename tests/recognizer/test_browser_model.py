@@ -36,7 +36,17 @@ def test_serving_model_names_the_version_its_file_and_calibration(client, models
     assert b"".join(file.streaming_content) == (models_dir / version / BROWSER_MODEL).read_bytes()
 
 
-def test_serving_model_without_a_browser_file_reads_on_the_server(client, models_dir):
+def test_serving_model_predating_browser_files_gets_the_shipped_one(client, models_dir):
+    version = client.get(SERVING).json()["version"]
+    (models_dir / version / BROWSER_MODEL).unlink()  # a host's folder from before them
+    assert client.get(SERVING).json()["browser_model"].endswith("/browser.tflite")
+    assert client.get(f"/models/{version}/browser.tflite").status_code == 200
+
+
+def test_serving_model_without_a_browser_file_reads_on_the_server(
+    client, models_dir, settings, tmp_path
+):
+    settings.SHIPPED_MODEL_PATH = tmp_path / "shipped-elsewhere"
     version = client.get(SERVING).json()["version"]
     (models_dir / version / BROWSER_MODEL).unlink()
     assert client.get(SERVING).json()["browser_model"] is None

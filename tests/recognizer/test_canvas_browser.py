@@ -187,7 +187,10 @@ def test_canvas_drawings_left_offline_are_sent_on_the_next_visit(browser, live_s
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "missing"])
-def test_canvas_reads_on_the_server_when_the_browser_model_fails(page, models_dir, damage):
+def test_canvas_reads_on_the_server_when_the_browser_model_fails(
+    page, models_dir, damage, settings, tmp_path
+):
+    settings.SHIPPED_MODEL_PATH = tmp_path / "shipped-elsewhere"
     path = models_dir / serving_version(models_dir) / BROWSER_MODEL
     if damage == "corrupt":
         path.write_bytes(b"TFL3 not a model" * 1000)
