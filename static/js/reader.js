@@ -9,17 +9,22 @@ const RUNTIME = new URL("../vendor/litertjs-2.5.3/", import.meta.url);
 const WASM_LOADER = new URL("litert_wasm_compat_internal.js", RUNTIME);
 export const FALLBACK = "Digit reader: reading on the server, because the browser model";
 
-let runtime = null; // the LiteRT.js module, loaded once
+let runtime = null; // the LiteRT.js module, once loaded
+let loading = null; // its loading, shared by every reader on the page
 
-async function loadRuntime() {
-  if (!runtime) {
+function loadRuntime() {
+  loading ??= (async () => {
     // Its WebAssembly build prints to the console through Emscripten's Module: keep it quiet.
     self.Module = { print() {}, printErr() {} };
     const litert = await import(new URL("litert.js", RUNTIME).href);
     await litert.loadLiteRt(WASM_LOADER.href);
     runtime = litert;
-  }
-  return runtime;
+    return litert;
+  })().catch((error) => {
+    loading = null; // a later try may succeed (the network came back)
+    throw error;
+  });
+  return loading;
 }
 
 export class BrowserReader extends EventTarget {
