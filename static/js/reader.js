@@ -62,9 +62,10 @@ export class BrowserReader extends EventTarget {
     return this.following;
   }
 
-  // The server read a drawing with `version`: the serving one, as good as asking.
+  // The server read a drawing with `version`: the serving one, as good as asking. A page
+  // reading on the server leaves the asking to the minute's check.
   confirm(version) {
-    if (version !== this.version && version !== this.failed) this.follow();
+    if (this.ready && version !== this.version) this.follow();
     else this.checkedAt = performance.now();
   }
 
