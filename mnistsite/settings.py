@@ -9,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ml.config import SHIPPED_MODELS
+from ml.label_quality import LIKELY_WRONG
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -177,6 +178,12 @@ MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 64))
 # drawings of the largest size, or 64 of 700x700 (a 280 px canvas PNG is 0.08 MP).
 MAX_REQUEST_PIXELS = int(os.environ.get("MAX_REQUEST_PIXELS", 32 * 1000 * 1000))
 LOW_CONFIDENCE = float(os.environ.get("LOW_CONFIDENCE", 0.8))
+# A label scoring this much (1 - the model's probability for it) is "likely wrong": it heads the
+# review queue and waits for a reviewer before it trains (measured by `python -m ml.mistaps`).
+LABEL_LIKELY_WRONG = float(os.environ.get("LABEL_LIKELY_WRONG", LIKELY_WRONG))
+# A reviewer's label that disagrees with both the drawer and the model trains only once a
+# second reviewer agrees with it.
+SECOND_OPINION = env_bool("SECOND_OPINION", True)
 # How long the person who drew a digit may change their answer (once) after giving it.
 FEEDBACK_CHANGE_SECONDS = int(os.environ.get("FEEDBACK_CHANGE_SECONDS", 600))
 # How long an Idempotency-Key replays its request; after that it is free for a new one.

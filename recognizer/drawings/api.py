@@ -25,6 +25,7 @@ from recognizer.core.params import parse_int
 from recognizer.core.parsers import SafeJSONParser
 from recognizer.drawings import selectors, services
 from recognizer.drawings.filters import DrawingFilter
+from recognizer.drawings.labels import LabelChangeSerializer, LabelSerializer
 from recognizer.drawings.schema import (
     EXAMPLE_BATCH,
     EXAMPLE_ERROR,
@@ -39,8 +40,6 @@ from recognizer.drawings.serializers import (
     BatchCreateSerializer,
     BatchResultSerializer,
     DrawingSerializer,
-    LabelChangeSerializer,
-    LabelSerializer,
     PredictionCreateSerializer,
     PredictionUploadSerializer,
     ReadingSerializer,

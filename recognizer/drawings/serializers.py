@@ -8,56 +8,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from recognizer.core.params import whole_number
 from recognizer.drawings.fields import ProbabilitiesField
+from recognizer.drawings.labels import (
+    LABEL_SCHEMA,
+    LabelField,
+    LabelQualitySerializer,
+    label_hidden,
+    label_quality,
+)
 from recognizer.drawings.services import check_image_size
-from recognizer.models import NOT_A_DIGIT, Drawing, LabelChange, Prediction
+from recognizer.models import Drawing, Prediction
 
 ERROR_BASE64 = "The image is not valid base64 (send a data: URL or bare base64 of the file)."
 ERROR_IMAGE_TYPE = "Send the image as a base64 string, a data: URL, or a file upload."
-ERROR_DIGIT = "Give a whole number from 0 to 9, as a JSON number or in ASCII digits."
 ERROR_BROWSER_HALF = "Send browser_version and browser_probabilities together, or neither."
-ERROR_LABEL = 'Give a whole number from 0 to 9, or "not_a_digit" when the drawing is not a digit.'
-NOT_A_DIGIT_LABEL = "not_a_digit"
-LABEL_SCHEMA = {
-    "oneOf": [
-        {"type": "integer", "minimum": 0, "maximum": 9},
-        {"type": "string", "enum": [NOT_A_DIGIT_LABEL]},
-    ],
-    "description": 'The true digit, or "not_a_digit" when the drawing is not a digit.',
-}
-
-
-class DigitField(serializers.IntegerField):
-    """A digit 0-9 as a JSON number or ASCII digits; "٣", "0_7" and 7.5 are refused."""
-
-    default_error_messages = {"invalid": ERROR_DIGIT}
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=0, max_value=9, **kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, float) and data.is_integer():
-            data = int(data)
-        if whole_number(data) is None:
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-@extend_schema_field(LABEL_SCHEMA)
-class LabelField(DigitField):
-    """A digit 0-9, or "not_a_digit" (stored as NOT_A_DIGIT) for a drawing that is none."""
-
-    default_error_messages = {"invalid": ERROR_LABEL}
-
-    def run_validation(self, data=serializers.empty):
-        # Before the 0-9 range check, which "not a digit" is outside of.
-        if data == NOT_A_DIGIT_LABEL:
-            return NOT_A_DIGIT
-        return super().run_validation(data)
-
-    def to_representation(self, value):
-        return NOT_A_DIGIT_LABEL if value == NOT_A_DIGIT else super().to_representation(value)
 
 
 @extend_schema_field(
@@ -139,10 +103,6 @@ class BatchCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class LabelSerializer(serializers.Serializer):
-    label = LabelField(help_text='The true digit, or "not_a_digit".')
-
-
 UNCERTAIN_HELP = (
     "True when the model is not sure: the drawing does not look like a digit, or it cannot "
     "tell between digits. Then say so rather than show `digit` as the answer."
@@ -152,12 +112,32 @@ ALTERNATIVES_HELP = "The likeliest digits (at most three), most likely first."
 NOT_DIGIT_HELP = "How likely the drawing is not a digit at all, 0-1."
 # Unbound fields, for their to_representation alone.
 _LABEL = LabelField()
+
+
+def _label(value: int | None):
+    return None if value is None else _LABEL.to_representation(value)
+
+
 _DATETIME = serializers.DateTimeField()
 
 
 BROWSER_HELP = (
     "What the page showed when the browser read the drawing itself: its model version "
     "(empty, and the digit null, when the server read it alone)."
+)
+LABEL_HELP = (
+    'The true digit, or "not_a_digit"; null while unlabelled, and for another reviewer while '
+    "a second opinion is awaited (see label_hidden)."
+)
+LABEL_HIDDEN_HELP = (
+    "True when a reviewer's label awaits your second opinion: it and its quality stay hidden "
+    "until you answer."
+)
+DRAWER_LABEL_HELP = "The drawer's own answer, kept when a reviewer changes the label."
+LABEL_QUALITY_HELP = "How likely the label is wrong; null while unlabelled."
+SECOND_OPINION_HELP = (
+    "A reviewer's label disagrees with both the drawer and the model: it trains once "
+    "another reviewer agrees."
 )
 LABEL_SOURCE_HELP = (
     "Who gave the label: `submitted` with the drawing, `feedback` from the person who drew it, "
@@ -194,8 +174,12 @@ class DrawingSerializer(serializers.ModelSerializer):
     browser_digit = serializers.IntegerField(
         source="prediction.browser_digit", allow_null=True, help_text=BROWSER_HELP
     )
-    label = LabelField(allow_null=True)
+    label = serializers.SerializerMethodField(help_text=LABEL_HELP)
     label_source = serializers.SerializerMethodField(help_text=LABEL_SOURCE_HELP)
+    label_hidden = serializers.SerializerMethodField(help_text=LABEL_HIDDEN_HELP)
+    drawer_label = LabelField(allow_null=True, help_text=DRAWER_LABEL_HELP)
+    label_quality = serializers.SerializerMethodField(help_text=LABEL_QUALITY_HELP)
+    needs_second_opinion = serializers.BooleanField(help_text=SECOND_OPINION_HELP)
     correct = serializers.SerializerMethodField()
     image_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-image")
     input_url = serializers.HyperlinkedIdentityField(view_name="api:prediction-input")
@@ -217,6 +201,10 @@ class DrawingSerializer(serializers.ModelSerializer):
             "browser_digit",
             "label",
             "label_source",
+            "label_hidden",
+            "drawer_label",
+            "label_quality",
+            "needs_second_opinion",
             "correct",
             "source",
             "created_at",
@@ -235,7 +223,7 @@ class DrawingSerializer(serializers.ModelSerializer):
         """
         if self.context.get("format"):  # a ".json" suffix goes into every URL: DRF's way
             return super().to_representation(drawing)
-        prediction = drawing.prediction
+        prediction, hidden = drawing.prediction, self.get_label_hidden(drawing)
         request = self.context["request"]  # HyperlinkedIdentityField's requirement too
         url = reverse("api:prediction-detail", kwargs={"pk": drawing.pk}, request=request)
         return {
@@ -251,8 +239,12 @@ class DrawingSerializer(serializers.ModelSerializer):
             "not_digit_probability": float(prediction.not_digit_probability),
             "browser_version": prediction.browser_version,
             "browser_digit": prediction.browser_digit,
-            "label": None if drawing.label is None else _LABEL.to_representation(drawing.label),
+            "label": self.get_label(drawing),
             "label_source": self.get_label_source(drawing),
+            "label_hidden": hidden,
+            "drawer_label": _label(drawing.drawer_label),
+            "label_quality": self.get_label_quality(drawing),
+            "needs_second_opinion": drawing.needs_second_opinion,
             "correct": self.get_correct(drawing),
             "source": drawing.source,
             "created_at": _DATETIME.to_representation(drawing.created_at),
@@ -265,13 +257,24 @@ class DrawingSerializer(serializers.ModelSerializer):
     def get_uncertain_reason(self, drawing) -> str | None:
         return drawing.prediction.uncertain_reason or None
 
+    def get_label_hidden(self, drawing) -> bool:
+        return label_hidden(drawing, getattr(self.context.get("request"), "user", None))
+
+    @extend_schema_field({**LABEL_SCHEMA, "nullable": True})
+    def get_label(self, drawing):
+        return None if self.get_label_hidden(drawing) else _label(drawing.label)
+
     @extend_schema_field({"type": "string", "enum": Drawing.LabelSource.values, "nullable": True})
     def get_label_source(self, drawing) -> str | None:
-        return drawing.label_source or None
+        return None if self.get_label_hidden(drawing) else drawing.label_source or None
+
+    @extend_schema_field(LabelQualitySerializer(allow_null=True))
+    def get_label_quality(self, drawing) -> dict | None:
+        return None if self.get_label_hidden(drawing) else label_quality(drawing)
 
     def get_correct(self, drawing) -> bool | None:
         """Whether the label is the model's answer, "not a digit" included (null if unlabelled)."""
-        return drawing.read_right
+        return None if self.get_label_hidden(drawing) else drawing.read_right
 
 
 class ReadingSerializer(serializers.Serializer):
@@ -324,13 +327,3 @@ class ReadingSerializer(serializers.Serializer):
 class BatchResultSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = DrawingSerializer(many=True)
-
-
-class LabelChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    old_label = LabelField(allow_null=True)
-    new_label = LabelField()
-
-    class Meta:
-        model = LabelChange
-        fields = ["old_label", "new_label", "source", "changed_by", "created_at"]

@@ -12,12 +12,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ml.inference import Reading
+from ml.label_quality import label_check
 from ml.preprocessing import PreprocessingError, declared_pixels, preprocess
 from recognizer.core import access
 from recognizer.core.errors import DomainError
 from recognizer.core.owners import Owner
 from recognizer.drawings.idempotency import IdempotencyKey, replayed
-from recognizer.models import Drawing, LabelChange, Prediction
+from recognizer.models import Drawing, LabelChange, Prediction, label_name
 from recognizer.serving.predictor import get_predictor
 
 ERROR_IMAGE_TOO_BIG = "The image is {size:,} bytes; the limit is {limit:,} bytes."
@@ -31,6 +32,7 @@ ERROR_TOO_MANY_PIXELS = (
     "send fewer or smaller images (a 280 px canvas PNG holds 0.08 million)."
 )
 ERROR_BATCH_ITEM = "Image {index}: {message}"
+LABEL_SCORE_REASON = "{version} read {answer} ({probability:.1%}); the label says {label}."
 ERROR_TOO_MUCH_WORK = (
     "These images need more than {budget:g} s of work; send fewer or smaller images "
     "(a 280-1000 px canvas PNG takes a few milliseconds)."
@@ -273,13 +275,27 @@ def _check_feedback_changeable(drawing: Drawing) -> None:
 
 
 def drawing_relabel(*, drawing: Drawing, label: int, reviewer: AbstractBaseUser) -> Drawing:
-    """Set a drawing's label as a reviewer, keeping the earlier one in the audit trail."""
+    """Set a drawing's label as a reviewer, keeping the earlier one in the audit trail.
+
+    A label that disagrees with both the drawer's answer and the model waits for a second
+    reviewer to agree before it trains (SECOND_OPINION).
+    """
     access.require(reviewer, access.RELABEL)
     with transaction.atomic():
         # The row lock orders concurrent relabels: each sees the label the last one set.
         locked = Drawing.objects.select_for_update().get(pk=drawing.pk)
+        second = settings.SECOND_OPINION and not _seconded(locked, label, reviewer)
+        locked.needs_second_opinion = second
         _label_set(locked, label, source=Drawing.LabelSource.REVIEW, by=reviewer)
     return locked
+
+
+def _seconded(drawing: Drawing, label: int, reviewer: AbstractBaseUser) -> bool:
+    """Return whether someone besides `reviewer` stands by `label`: drawer, model or reviewer."""
+    if drawing.drawer_label is None or label in (drawing.drawer_label, drawing.prediction.answer):
+        return True
+    others = drawing.label_changes.filter(source=Drawing.LabelSource.REVIEW, new_label=label)
+    return others.exclude(changed_by=reviewer).exists()
 
 
 def _label_set(drawing: Drawing, label: int, *, source: str, by) -> None:
@@ -289,9 +305,43 @@ def _label_set(drawing: Drawing, label: int, *, source: str, by) -> None:
     change.full_clean(validate_constraints=False)
     drawing.label, drawing.label_source, drawing.labelled_by = label, source, by
     drawing.labelled_at = timezone.now()
+    if source != Drawing.LabelSource.REVIEW:
+        drawing.drawer_label = label
+    prediction = drawing.prediction
+    drawing.label_score, drawing.label_score_reason = label_score(
+        prediction.probabilities, prediction.not_digit_probability, label, prediction.model_version
+    )
     drawing.full_clean(validate_constraints=False)
-    drawing.save(update_fields=["label", "label_source", "labelled_by", "labelled_at"])
+    drawing.save(update_fields=[*LABEL_FIELDS])
     change.save()
+
+
+LABEL_FIELDS = (
+    "label",
+    "label_source",
+    "labelled_by",
+    "labelled_at",
+    "drawer_label",
+    "label_score",
+    "label_score_reason",
+    "needs_second_opinion",
+)
+
+
+def label_score(probabilities, not_digit: float, label: int, version: str) -> tuple[float, str]:
+    """Score how likely `label` is wrong from a reading that never trained on it, and say why.
+
+    The reading stored with a drawing is one: the model that made it was trained before
+    the drawing existed.
+    """
+    check = label_check(probabilities, not_digit, label)
+    reason = LABEL_SCORE_REASON.format(
+        version=version,
+        answer=label_name(check.read_as),
+        probability=check.read_probability,
+        label=label_name(label),
+    )
+    return round(check.score, 6), reason
 
 
 def drawing_set_excluded(*, drawing: Drawing, excluded: bool, by: AbstractBaseUser) -> Drawing:

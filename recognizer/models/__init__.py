@@ -17,6 +17,7 @@ from recognizer.models.drawings import (
     JSONArrayLength,
     Prediction,
     label_name,
+    likely_wrong_q,
     validate_model_input,
     validate_probabilities,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Prediction",
     "RetrainJob",
     "label_name",
+    "likely_wrong_q",
     "validate_model_input",
     "validate_probabilities",
 ]

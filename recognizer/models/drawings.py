@@ -52,6 +52,11 @@ ANSWER = Case(
 READ_RIGHT = Q(label=ANSWER)
 
 
+def likely_wrong_q() -> Q:
+    """A label the model doubts (LABEL_LIKELY_WRONG or more) that no reviewer has settled."""
+    return Q(label_score__gte=settings.LABEL_LIKELY_WRONG) & ~Q(label_source="review")
+
+
 def validate_probabilities(value) -> None:
     if not (
         isinstance(value, list)
@@ -82,9 +87,27 @@ class DrawingQuerySet(models.QuerySet):
     def low_confidence(self, threshold: float):
         return self.filter(prediction__confidence__lt=threshold)
 
+    def reviewed(self):
+        """Drawings a reviewer has settled: labelled in review, no second opinion awaited."""
+        return self.filter(label_source="review", needs_second_opinion=False)
+
+    def likely_wrong(self):
+        """Labels the model doubts (LABEL_LIKELY_WRONG) that no reviewer has looked at."""
+        return self.filter(likely_wrong_q())
+
+    def awaiting_person(self):
+        """Labels that wait for a reviewer: likely wrong, or awaiting a second opinion."""
+        return self.filter(likely_wrong_q() | Q(needs_second_opinion=True))
+
     def for_training(self):
+        """Labelled drawings that may train; none that wait for a reviewer."""
         # "Not a digit" answers stay out: the digit classes are what training learns from them.
-        return self.labelled().filter(excluded_from_training=False).exclude(label=NOT_A_DIGIT)
+        return (
+            self.labelled()
+            .filter(excluded_from_training=False)
+            .exclude(label=NOT_A_DIGIT)
+            .exclude(likely_wrong_q() | Q(needs_second_opinion=True))
+        )
 
     def uncertain(self):
         return self.filter(prediction__uncertain=True)
@@ -217,6 +240,26 @@ class Drawing(models.Model):
         related_name="+",
     )
     labelled_at = models.DateTimeField(null=True, blank=True)
+    drawer_label = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=LABEL_CHOICES,
+        validators=LABEL_VALIDATORS,
+        help_text="The drawer's own answer, kept when a reviewer changes the label.",
+    )
+    label_score = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="How likely the label is wrong: 1 - the probability a model that never "
+        "trained on the drawing gives it.",
+    )
+    label_score_reason = models.CharField(max_length=200, blank=True)
+    needs_second_opinion = models.BooleanField(
+        default=False,
+        help_text="A reviewer's label disagreeing with the drawer and the model: it trains "
+        "once another reviewer agrees.",
+    )
     excluded_from_training = models.BooleanField(
         default=False, help_text="Scribbles and non-digits stay out of training."
     )
@@ -241,6 +284,10 @@ class Drawing(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(source__in=["canvas", "upload", "api"]), name="drawing_source_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(label_score__isnull=True) | Q(label_score__gte=0, label_score__lte=1),
+                name="drawing_label_score_in_0_1",
             ),
             models.UniqueConstraint(
                 fields=["idempotency_key", "idempotency_owner"],

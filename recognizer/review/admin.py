@@ -6,6 +6,7 @@ What a person may do here comes from Django's permissions (see `recognizer.core.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,12 +24,13 @@ from recognizer.models import (
 from recognizer.review import dashboard, exports
 from recognizer.review.columns import DrawingColumns
 from recognizer.review.queue import (
-    QUEUE_ORDER,
     AnswerFilter,
     ConfidenceFilter,
+    LabelQualityFilter,
     MisclassifiedFilter,
     UncertainFilter,
     confirmable,
+    queue_order,
 )
 
 # The review queue needs the width: every column in view at 1280 px.
@@ -89,12 +91,14 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
         "review",
         "predicted",
         "confidence",
-        "label",
+        "label_shown",
+        "label_doubt",
         "model_version",
         "created",
     ]
     list_display_links = ["id", "thumbnails"]
     list_filter = [
+        LabelQualityFilter,
         MisclassifiedFilter,
         UncertainFilter,
         AnswerFilter,
@@ -109,7 +113,6 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
     list_select_related = ["prediction", "labelled_by"]
     search_fields = ["=id"]
     search_help_text = "Find a drawing by its number."
-    ordering = QUEUE_ORDER
     form = DrawingReviewForm
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -123,6 +126,9 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
         "label_source",
         "labelled_by",
         "labelled_at",
+        "drawer_label",
+        "label_doubt",
+        "needs_second_opinion",
         "excluded_from_training",
         "source",
         "user",
@@ -176,12 +182,24 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
             return False  # its audit trail must stay; exclude it from training instead
         return super().has_delete_permission(request, obj)
 
+    def get_ordering(self, request):
+        return queue_order(request.user)
+
+    def get_fields(self, request, obj=None):
+        if getattr(obj, "label_hidden", False):  # the second reviewer answers unswayed
+            hidden = {"label", "label_source", "labelled_by", "labelled_at", "label_doubt"}
+            return ["label_shown", *(f for f in self.fields if f not in hidden)]
+        return self.fields
+
+    def get_inlines(self, request, obj):
+        return [] if getattr(obj, "label_hidden", False) else self.inlines
+
     def get_readonly_fields(self, request, obj=None):
         editable = {
             "label": self.has_relabel_permission(request),
             "excluded_from_training": self.has_exclude_permission(request),
         }
-        return [f for f in self.fields if not editable.get(f)]
+        return [f for f in ["label_shown", *self.fields] if not editable.get(f)]
 
     def changelist_view(self, request, extra_context=None):
         extra = {"can_review": self.has_change_permission(request), **(extra_context or {})}
@@ -238,7 +256,12 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
         return TemplateResponse(request, "admin/recognizer/dashboard.html", context)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("image", "model_input")
+        # A label awaiting a second opinion is hidden from the other reviewers until they answer.
+        hidden = Q(needs_second_opinion=True) & ~Q(labelled_by=request.user.pk)
+        if not self.has_relabel_permission(request):
+            hidden = Q(pk__in=[])
+        drawings = super().get_queryset(request).defer("image", "model_input")
+        return drawings.annotate(label_hidden=ExpressionWrapper(hidden, BooleanField()))
 
     def has_add_permission(self, request):
         return False  # drawings come from people drawing, not from the admin

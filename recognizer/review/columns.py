@@ -1,14 +1,16 @@
 """How a drawing shows in the review queue: its pictures, its reading, its review buttons."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from recognizer.models import NOT_A_DIGIT, Prediction
+from recognizer.models import NOT_A_DIGIT, Prediction, label_name
 from recognizer.review.queue import confirmable
 
 THUMB = 64
+HIDDEN = "hidden until you answer"
 
 
 def _label_phrase(label: int) -> str:
@@ -92,3 +94,25 @@ class DrawingColumns:
     @admin.display(description="Probabilities")
     def probabilities(self, drawing):
         return ", ".join(f"{d}: {p:.1%}" for d, p in enumerate(drawing.prediction.probabilities))
+
+    @admin.display(description="Label", ordering="label")
+    def label_shown(self, drawing):
+        if getattr(drawing, "label_hidden", False):
+            return HIDDEN
+        if drawing.label is None:
+            return "-"
+        second = " (awaiting a second opinion)" if drawing.needs_second_opinion else ""
+        return label_name(drawing.label) + second
+
+    @admin.display(description="Label likely wrong", ordering="label_score")
+    def label_doubt(self, drawing):
+        if getattr(drawing, "label_hidden", False) or drawing.label_score is None:
+            return "-"
+        likely = drawing.label_score >= settings.LABEL_LIKELY_WRONG
+        return format_html(
+            '<span class="{}" title="{}">{}{}</span>',
+            "label-doubt likely" if likely else "label-doubt",
+            drawing.label_score_reason,
+            "⚠ " if likely else "",
+            f"{drawing.label_score:.0%}",
+        )

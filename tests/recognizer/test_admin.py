@@ -21,7 +21,7 @@ def test_admin_review_queue_puts_doubtful_unreviewed_first(admin_client):
     # Created oldest first, so that "newest first" would give the opposite order.
     doubtful = DrawingFactory(prediction__confidence=0.3)
     sure = DrawingFactory(prediction__confidence=0.99)
-    reviewed = DrawingFactory(label=1, prediction__confidence=0.1)
+    reviewed = DrawingFactory(label=1, label_source="review", prediction__confidence=0.1)
     for query in ("", "?misclassified=unreviewed"):
         html = admin_client.get(CHANGELIST + query).content.decode()
         shown = [d for d in (doubtful, sure, reviewed) if _row(d) in html]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from recognizer.drawings.serializers import ERROR_LABEL
+from recognizer.drawings.labels import ERROR_LABEL
 from recognizer.models import NOT_A_DIGIT, Drawing
 from tests.factories import HALF_FOUR, LETTER_A, LETTER_X, SCRIBBLE, sketch_png
 from tests.helpers import BATCH, PREDICT, READ, data_url

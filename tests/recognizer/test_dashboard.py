@@ -107,13 +107,16 @@ def test_export_action_npz_gives_the_rows_the_filter_shows(admin_client, reviewe
     assert data["inputs"][0].tobytes() == bytes(expected[0].model_input)
 
 
-def test_export_action_csv_has_header_and_pixels(admin_client, reviewed):
+def test_export_action_csv_has_header_score_and_pixels(admin_client, reviewed):
+    scored = Drawing.objects.filter(pk=reviewed["seven_as_one"].pk)
+    scored.update(label_score=0.97, label_score_reason="cnn-b read 1 (97.0%); the label says 7.")
     response = _export_action(admin_client, "csv", "?label__exact=7")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == CSV_HEADER and len(rows[0]) == 786
+    assert rows[0] == CSV_HEADER and len(rows[0]) == 788
     drawing = reviewed["seven_as_one"]
     assert rows[1][:2] == [str(drawing.pk), "7"]
-    assert bytes(int(v) for v in rows[1][2:]) == bytes(drawing.model_input)
+    assert rows[1][2:4] == ["0.97", "cnn-b read 1 (97.0%); the label says 7."]
+    assert bytes(int(v) for v in rows[1][4:]) == bytes(drawing.model_input)
     assert len(rows) == 2
 
 
