@@ -206,6 +206,38 @@ def staff_user(db):
     return UserFactory(is_staff=True, is_superuser=True, username="reviewer")
 
 
+def member(username: str, role: str | None):
+    """A staff account holding `role` ("reviewer", "auditor") through grant_role, or none."""
+    from django.core.management import call_command
+
+    user = UserFactory(username=username, is_staff=True)
+    if role:
+        call_command("grant_role", username, role)
+    return user
+
+
+def api_as(user) -> APIClient:
+    """An API client signed in as `user` (a session, as a browser's)."""
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def reviewer(db):
+    return member("rita", "reviewer")
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return member("rosa", "reviewer")
+
+
+@pytest.fixture
+def auditor(db):
+    return member("audrey", "auditor")
+
+
 @pytest.fixture
 def admin_client(client, staff_user):
     """A browser session of a staff member, for the admin pages."""

@@ -344,6 +344,19 @@ def label_score(probabilities, not_digit: float, label: int, version: str) -> tu
     return round(check.score, 6), reason
 
 
+def drawing_label_scores_update(*, scores: dict[int, tuple[int, float, str]]) -> int:
+    """Store fresh label scores ({id: (label scored, score, reason)}); return how many stuck.
+
+    A label changed since it was scored keeps the score its change gave it.
+    """
+    updated = 0
+    with transaction.atomic():
+        for pk, (label, score, reason) in scores.items():
+            rows = Drawing.objects.filter(pk=pk, label=label)
+            updated += rows.update(label_score=score, label_score_reason=reason)
+    return updated
+
+
 def drawing_set_excluded(*, drawing: Drawing, excluded: bool, by: AbstractBaseUser) -> Drawing:
     """Keep a drawing (a scribble, a non-digit) out of training, or let it back in."""
     access.require(by, access.EXCLUDE)

@@ -12,11 +12,14 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from ml import negatives, promotion
 from ml.data import Digits, load_mnist
+from ml.inference import Predictor
 from ml.measure import HELD_OUT_SEED
 from ml.preprocessing import from_uint8, preprocess_images
+from ml.uncertainty import judge
 from recognizer.drawings.selectors import drawings_labelled
+from recognizer.drawings.services import drawing_label_scores_update, label_score
 from recognizer.modelops.promotions import REPORT, model_promote, model_version_store, version_local
-from recognizer.models import Drawing, ModelPromotion
+from recognizer.models import NOT_A_DIGIT, Drawing, ModelPromotion
 from recognizer.serving import versions
 
 ERROR_NO_TENSORFLOW = (
@@ -56,6 +59,7 @@ class RetrainResult:
     reason: str
     trained_on: int
     held_out: int
+    held_back: int  # labels waiting for a reviewer: likely wrong, or awaiting a second opinion
     report: dict
 
 
@@ -81,7 +85,15 @@ def model_retrain(
     drawings = drawings_labelled(Drawing.objects.for_training())
     held = held_out_mask(drawings.ids, options.holdout)
     train_set, held_out = drawings.subset(~held), drawings.subset(held)
+    waiting = Drawing.objects.awaiting_person().filter(excluded_from_training=False)
+    held_back = {
+        "likely_wrong": waiting.likely_wrong().exclude(label=NOT_A_DIGIT).count(),
+        "second_opinion": waiting.filter(needs_second_opinion=True).count(),
+    }
     new = _train(options, models_dir, current, train_set, progress)
+    # Neither the held-out drawings nor those held back trained it: its readings of them
+    # are out of sample, the fresh evidence their labels' scores should rest on.
+    rescored = label_scores_refresh(new, [held_out, drawings_labelled(waiting)])
 
     test = load_mnist().test
     count = QUICK_MNIST_TEST if options.quick else len(test)
@@ -100,6 +112,8 @@ def model_retrain(
         "reason": reason,
         "trained_on_drawings": len(train_set),
         "held_out_drawing_ids": held_out.ids.tolist(),
+        "held_back_drawings": held_back,
+        "label_scores_refreshed": rescored,
         "options": dataclasses.asdict(options),
     }
     (new / REPORT).write_text(json.dumps(report, indent=2) + "\n")
@@ -120,8 +134,28 @@ def model_retrain(
         reason=reason,
         trained_on=len(train_set),
         held_out=len(held_out),
+        held_back=sum(held_back.values()),
         report=report,
     )
+
+
+def label_scores_refresh(folder: Path, parts: list[Digits]) -> int:
+    """Score these drawings' labels with the candidate in `folder`, which never trained on them."""
+    drawings = Digits(
+        np.concatenate([part.images for part in parts]),
+        np.concatenate([part.labels for part in parts]),
+        np.concatenate([part.ids for part in parts]),
+    )
+    if not len(drawings):
+        return 0
+    predictor = Predictor(folder)
+    judged = judge(predictor.probabilities(from_uint8(drawings.images)), predictor.calibration)
+    scores = {}
+    for pk, label, reading in zip(drawings.ids, drawings.labels, judged, strict=True):
+        probabilities, not_digit = reading.probabilities, reading.not_digit_probability
+        score, reason = label_score(probabilities, not_digit, int(label), folder.name)
+        scores[int(pk)] = (int(label), score, reason)
+    return drawing_label_scores_update(scores=scores)
 
 
 def _train(

@@ -6,11 +6,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
-from rest_framework.test import APIClient
 
 from recognizer.core import access
 from recognizer.models import Drawing, LabelChange
 from recognizer.review.admin import ERROR_LABEL_CLEARED
+from tests.conftest import api_as, member
 from tests.factories import DrawingFactory, UserFactory
 from tests.helpers import PREDICT
 
@@ -18,32 +18,9 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/recognizer/drawing/"
 
 
-def member(username: str, role: str | None):
-    user = UserFactory(username=username, is_staff=True)
-    if role:
-        call_command("grant_role", username, role)
-    return user
-
-
-@pytest.fixture
-def reviewer():
-    return member("rita", "reviewer")
-
-
-@pytest.fixture
-def auditor():
-    return member("audrey", "auditor")
-
-
 @pytest.fixture
 def bare_staff():
     return member("sam", None)
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def act(client, action, drawings):

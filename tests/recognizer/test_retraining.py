@@ -11,6 +11,8 @@ import pytest
 from ml import promotion as promotion_rule
 from ml import registry, train
 from ml.inference import CURRENT
+from ml.label_quality import mistap
+from recognizer.core.owners import Owner
 from recognizer.drawings import services
 from recognizer.modelops import promotions, retraining
 from recognizer.modelops.promotions import model_rollback
@@ -48,7 +50,19 @@ def labelled_drawings(mnist_test, staff_user, models_dir):
     return drawings
 
 
-def test_retrain_refuses_a_worse_model_and_keeps_serving(models_dir, labelled_drawings):
+@pytest.fixture
+def mistapped(mnist_test, models_dir):
+    """Three drawings whose drawer tapped a neighbouring digit: likely wrong, held back."""
+    drawer = Owner(session_key="drawer")
+    drawings = []
+    for index in range(9100, 9103):
+        drawing = services.drawing_create(image=canvas_png(index), source="canvas", owner=drawer)
+        wrong = int(mistap(mnist_test.labels[index : index + 1], np.random.default_rng(index))[0])
+        drawings.append(services.drawing_give_feedback(drawing=drawing, label=wrong, owner=drawer))
+    return drawings
+
+
+def test_retrain_refuses_a_worse_model_and_keeps_serving(models_dir, labelled_drawings, mistapped):
     # Forced: from scratch in --quick mode the candidate cannot match the shipped model.
     result = model_retrain(options=RetrainOptions(quick=True, scratch=True), models_dir=models_dir)
     assert not result.approved and not result.promoted
@@ -58,6 +72,12 @@ def test_retrain_refuses_a_worse_model_and_keeps_serving(models_dir, labelled_dr
     report = json.loads((models_dir / result.version / promotions.REPORT).read_text())
     assert report["mnist_new"] < report["mnist_current"] and report["promoted"] is False
     assert result.trained_on + result.held_out == len(labelled_drawings) and result.held_out > 0
+    # The mis-taps waited for a reviewer; the candidate, which never saw them, scored them anew.
+    assert result.held_back == 3
+    assert report["held_back_drawings"] == {"likely_wrong": 3, "second_opinion": 0}
+    assert report["label_scores_refreshed"] == result.held_out + 3
+    for drawing in Drawing.objects.filter(pk__in=[d.pk for d in mistapped]):
+        assert drawing.label_score_reason.startswith(f"{result.version} read ")
 
 
 def test_retrain_promotes_a_better_model_and_the_next_prediction_carries_it(

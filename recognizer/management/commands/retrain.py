@@ -96,6 +96,12 @@ class Command(BaseCommand):
             real = f"{r['real_current']:.2%} -> {r['real_new']:.2%} ({r['real_count']} drawings)"
         self.stdout.write(f"candidate {r['new_version']}, serving {r['current_version']}")
         self.stdout.write(f"  trained with {r['trained_on_drawings']} real drawings")
+        held = r.get("held_back_drawings") or {}
+        if any(held.values()):
+            self.stdout.write(
+                f"  held back until a reviewer looks: {held['likely_wrong']} likely-wrong "
+                f"label(s), {held['second_opinion']} awaiting a second opinion"
+            )
         self.stdout.write(
             f"  MNIST test: {r['mnist_current']:.2%} -> {r['mnist_new']:.2%} ({r['mnist_count']})"
         )
