@@ -273,10 +273,11 @@ class ReadingView(APIView):
 class StatsView(APIView):
     @extend_schema(
         summary="Counts, accuracy and confusion matrix of real drawings",
-        description="Reviewers and auditors see statistics over every drawing; anyone else "
-        "over their own.",
+        description="Reviewers and auditors see statistics over every drawing, and the "
+        "reviewers' figures; anyone else sees their own drawings' statistics.",
         responses={200: StatsSerializer, **errors(503)},
     )
     def get(self, request):
         drawings = selectors.drawings_visible_to(request_owner(request))
-        return Response(selectors.drawing_stats(drawings))
+        review = selectors.review_figures() if access.can(request.user, access.VIEW) else None
+        return Response({**selectors.drawing_stats(drawings), "review": review})

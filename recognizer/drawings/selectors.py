@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from itertools import combinations
 
 import numpy as np
 from django.db.models import Count, F, Q, QuerySet
@@ -20,6 +22,8 @@ from recognizer.models import (
     Drawing,
     LabelChange,
 )
+
+REVIEWER_COUNTS = ("reviewed", "compared", "agreed", "drawer_answers", "overturned")
 
 
 def drawings_visible_to(owner: Owner) -> QuerySet[Drawing]:
@@ -142,3 +146,69 @@ def drawings_labelled(drawings: QuerySet[Drawing]) -> Digits:
         labels=np.array([row[1] for row in rows], dtype=np.uint8),
         ids=np.array([row[0] for row in rows], dtype=np.int64),
     )
+
+
+def review_figures() -> dict:
+    """How reviewers decide, how often drawers' answers hold, and what waits for a person."""
+    return {
+        "reviewers": _per_reviewer(),
+        "drawer_answers": _drawer_answers(),
+        "waiting": {
+            "likely_wrong": Drawing.objects.likely_wrong().count(),
+            "second_opinion": Drawing.objects.filter(needs_second_opinion=True).count(),
+        },
+    }
+
+
+def _per_reviewer() -> list[dict]:
+    """Per reviewer: drawings reviewed, agreement with other reviewers, drawers overturned.
+
+    A reviewer's label on a drawing is the last one they gave it.
+    """
+    changes = LabelChange.objects.filter(source=Drawing.LabelSource.REVIEW).exclude(changed_by=None)
+    given: dict[int, dict[str, int]] = defaultdict(dict)
+    drawer: dict[int, int | None] = {}
+    for pk, reviewer, label, drawer_label in changes.order_by("created_at", "id").values_list(
+        "drawing_id", "changed_by__username", "new_label", "drawing__drawer_label"
+    ):
+        given[pk][reviewer], drawer[pk] = label, drawer_label
+    counts: dict[str, dict] = defaultdict(lambda: dict.fromkeys(REVIEWER_COUNTS, 0))
+    for pk, labels in given.items():
+        for reviewer, label in labels.items():
+            counts[reviewer]["reviewed"] += 1
+            counts[reviewer]["drawer_answers"] += drawer[pk] is not None
+            counts[reviewer]["overturned"] += drawer[pk] not in (None, label)
+        for (a, label_a), (b, label_b) in combinations(labels.items(), 2):
+            for reviewer in (a, b):
+                counts[reviewer]["compared"] += 1
+                counts[reviewer]["agreed"] += label_a == label_b
+    return [
+        {
+            "reviewer": name,
+            **counts[name],
+            "agreement": _ratio(counts[name]["agreed"], counts[name]["compared"]),
+            "overturn_rate": _ratio(counts[name]["overturned"], counts[name]["drawer_answers"]),
+        }
+        for name in sorted(counts)
+    ]
+
+
+def _drawer_answers() -> list[dict]:
+    """For each answer a drawer can give (0-9, not a digit): settled by review, and overturned."""
+    settled = Drawing.objects.reviewed().filter(drawer_label__isnull=False).order_by()
+    rows = settled.values("drawer_label").annotate(
+        reviewed=Count("id"), overturned=Count("id", filter=~Q(label=F("drawer_label")))
+    )
+    found = {row["drawer_label"]: (row["reviewed"], row["overturned"]) for row in rows}
+    answers = []
+    for answer in range(NOT_A_DIGIT + 1):
+        reviewed, overturned = found.get(answer, (0, 0))
+        answers.append(
+            {
+                "answer": answer,
+                "reviewed": reviewed,
+                "overturned": overturned,
+                "overturn_rate": _ratio(overturned, reviewed),
+            }
+        )
+    return answers

@@ -1,4 +1,4 @@
-"""The shape of /api/stats/: counts, accuracy, and the browser's agreement with the server."""
+"""The shape of /api/stats/: counts, accuracy, the browser's agreement, reviewers' figures."""
 
 from rest_framework import serializers
 
@@ -28,6 +28,43 @@ class BrowserAgreementSerializer(serializers.Serializer):
     )
 
 
+class ReviewerSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(help_text="The reviewer's username.")
+    reviewed = serializers.IntegerField(help_text="Drawings they labelled.")
+    compared = serializers.IntegerField(
+        help_text="Times another reviewer also labelled one of those drawings."
+    )
+    agreed = serializers.IntegerField(help_text="Of those, times both gave the same label.")
+    agreement = serializers.FloatField(allow_null=True, help_text="agreed / compared")
+    drawer_answers = serializers.IntegerField(
+        help_text="Drawings they labelled that carried the drawer's own answer."
+    )
+    overturned = serializers.IntegerField(help_text="Of those, times they gave another label.")
+    overturn_rate = serializers.FloatField(allow_null=True, help_text="overturned / drawer_answers")
+
+
+class DrawerAnswerSerializer(serializers.Serializer):
+    answer = serializers.IntegerField(
+        help_text='The drawer\'s answer: 0-9, or 10 for "not a digit".'
+    )
+    reviewed = serializers.IntegerField(help_text="Drawings with that answer a reviewer settled.")
+    overturned = serializers.IntegerField(help_text="Of them, settled on another label.")
+    overturn_rate = serializers.FloatField(allow_null=True, help_text="overturned / reviewed")
+
+
+class WaitingSerializer(serializers.Serializer):
+    likely_wrong = serializers.IntegerField(
+        help_text="Labels the model finds likely wrong that no reviewer has settled."
+    )
+    second_opinion = serializers.IntegerField(help_text="Labels awaiting a second reviewer.")
+
+
+class ReviewFiguresSerializer(serializers.Serializer):
+    reviewers = ReviewerSerializer(many=True)
+    drawer_answers = DrawerAnswerSerializer(many=True)
+    waiting = WaitingSerializer(help_text="Labels held out of training until a person looks.")
+
+
 class StatsSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Drawings stored.")
     uncertain = serializers.IntegerField(help_text="Drawings the model was not sure about.")
@@ -47,4 +84,8 @@ class StatsSerializer(serializers.Serializer):
     )
     browser = BrowserAgreementSerializer(
         help_text="The page's own readings against the server's (expected: no disagreement)."
+    )
+    review = ReviewFiguresSerializer(
+        allow_null=True,
+        help_text="Reviewers' figures, for reviewers and auditors; null for anyone else.",
     )

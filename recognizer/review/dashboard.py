@@ -89,6 +89,19 @@ def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
     ]
 
 
+def _review(figures: dict) -> dict:
+    """Reviewers' figures with their shares written out, and links to each answer's drawings."""
+    for row in figures["reviewers"]:
+        row["agreement_shown"] = percent(row["agreement"])
+        row["overturn_shown"] = percent(row["overturn_rate"])
+    figures["drawer_rows"] = [
+        {**row, "name": label_name(row["answer"]), "overturn_shown": percent(row["overturn_rate"])}
+        for row in figures["drawer_answers"]
+        if row["reviewed"]
+    ]
+    return figures
+
+
 def context() -> dict:
     """Return everything the dashboard template shows."""
     drawings = Drawing.objects.all()
@@ -113,7 +126,10 @@ def context() -> dict:
         "answers": [label_name(a) for a in range(NOT_A_DIGIT + 1)],
         "pairs": pairs,
         "job": RetrainJob.objects.select_related("started_by").first(),
-        "unreviewed_url": changelist(misclassified="unreviewed"),
+        "review": _review(selectors.review_figures()),
+        "queue_url": changelist(),
+        "likely_wrong_url": changelist(label_quality="likely_wrong"),
+        "second_opinion_url": changelist(label_quality="second_opinion"),
         "misclassified_url": changelist(misclassified="yes"),
         "uncertain_url": changelist(uncertain="yes"),
     }

@@ -213,3 +213,30 @@ def test_label_scores_update_skips_a_label_changed_since(mistapped, reviewer):
     stale = {tapped: (mistapped["wrong"], 0.99, "stale")}
     assert drawing_label_scores_update(scores=stale) == 0
     assert Drawing.objects.get(pk=tapped).label_score_reason != "stale"
+
+
+def test_reviewer_figures_in_stats_and_on_the_dashboard(
+    mistapped, reviewer, second_reviewer, client, drawer
+):
+    tapped, right = mistapped["ids"][0], mistapped["ids"][1]
+    third = other_digit(mistapped)
+    answer(api_as(reviewer), tapped, third)  # overturns the drawer (and the model)
+    answer(api_as(second_reviewer), tapped, mistapped["truth"][0])  # disagrees with the first
+    answer(api_as(second_reviewer), right, mistapped["truth"][1])  # upholds the drawer
+
+    review = api_as(reviewer).get("/api/stats/").json()["review"]
+    rita, rosa = review["reviewers"]
+    assert (rita["reviewer"], rita["reviewed"], rita["agreement"]) == ("rita", 1, 0.0)
+    assert (rita["drawer_answers"], rita["overturned"], rita["overturn_rate"]) == (1, 1, 1.0)
+    assert (rosa["reviewed"], rosa["compared"], rosa["agreed"]) == (2, 1, 0)
+    assert (rosa["drawer_answers"], rosa["overturned"], rosa["overturn_rate"]) == (2, 1, 0.5)
+    answers = {row["answer"]: row for row in review["drawer_answers"]}
+    assert answers[mistapped["wrong"]]["overturned"] == 1
+    assert answers[mistapped["truth"][1]]["overturn_rate"] == 0.0
+    assert review["waiting"] == {"likely_wrong": 0, "second_opinion": 0}
+    assert drawer.get("/api/stats/").json()["review"] is None
+
+    client.force_login(reviewer)
+    html = client.get("/admin/recognizer/drawing/dashboard/").content.decode()
+    assert "<td>rita</td><td>1</td><td>0.0% (0 of 1)</td><td>100.0% (1 of 1)</td>" in html
+    assert "Drawers' answers overturned in review" in html
