@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DrawingSourceEnum": "recognizer.models.Drawing.Source",
         "LabelSourceEnum": "recognizer.models.Drawing.LabelSource",
+        "UncertainReasonEnum": "recognizer.models.Prediction.Uncertainty",
     },
 }
 

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,9 +23,9 @@ from recognizer.core import access
 from recognizer.core.owners import idempotency_owner, request_owner
 from recognizer.core.params import parse_int
 from recognizer.core.parsers import SafeJSONParser
-from recognizer.drawings import selectors, services
+from recognizer.drawings import labelling, selectors, services
 from recognizer.drawings.filters import DrawingFilter
-from recognizer.drawings.labels import LabelChangeSerializer, LabelSerializer
+from recognizer.drawings.labels import LabelChangeSerializer, LabelSerializer, label_hidden
 from recognizer.drawings.schema import (
     EXAMPLE_BATCH,
     EXAMPLE_ERROR,
@@ -58,6 +58,10 @@ from recognizer.models import Drawing
 logger = logging.getLogger(__name__)
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # The error envelope puts the header's name in front: "Idempotency-Key: give 1 to 64 ...".
+ERROR_HISTORY_HIDDEN = (
+    "A reviewer's label on this drawing awaits your second opinion: give your label first, "
+    "then its history is yours to read."
+)
 ERROR_IDEMPOTENCY_KEY = "give 1 to 64 letters, digits, '.', '_', ':' or '-' (a UUID, say)."
 
 
@@ -200,7 +204,7 @@ class PredictionViewSet(
         drawing = self.get_object()
         form = LabelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        drawing = services.drawing_set_label(
+        drawing = labelling.drawing_set_label(
             drawing=drawing, label=form.validated_data["label"], owner=request_owner(request)
         )
         return Response(self.get_serializer(drawing).data)
@@ -242,7 +246,10 @@ class PredictionViewSet(
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
-        changes = selectors.drawing_history(self.get_object())
+        drawing = self.get_object()
+        if label_hidden(drawing, request.user):
+            raise PermissionDenied(ERROR_HISTORY_HIDDEN)
+        changes = selectors.drawing_history(drawing)
         return Response(LabelChangeSerializer(changes, many=True).data)
 
 

@@ -253,7 +253,9 @@ class DrawingSerializer(serializers.ModelSerializer):
             "inference_ms": float(prediction.inference_ms),
         }
 
-    @extend_schema_field({"type": "string", "enum": ["not_a_digit", "ambiguous"], "nullable": True})
+    @extend_schema_field(
+        serializers.ChoiceField(choices=Prediction.Uncertainty.choices, allow_null=True)
+    )
     def get_uncertain_reason(self, drawing) -> str | None:
         return drawing.prediction.uncertain_reason or None
 

@@ -16,8 +16,8 @@ from ml.inference import Predictor
 from ml.measure import HELD_OUT_SEED
 from ml.preprocessing import from_uint8, preprocess_images
 from ml.uncertainty import judge
+from recognizer.drawings.labelling import drawing_label_scores_update, label_score
 from recognizer.drawings.selectors import drawings_labelled
-from recognizer.drawings.services import drawing_label_scores_update, label_score
 from recognizer.modelops.promotions import REPORT, model_promote, model_version_store, version_local
 from recognizer.models import NOT_A_DIGIT, Drawing, ModelPromotion
 from recognizer.serving import versions

@@ -14,7 +14,6 @@ from recognizer.models.drawings import (
     READ_RIGHT,
     Drawing,
     DrawingQuerySet,
-    JSONArrayLength,
     Prediction,
     label_name,
     likely_wrong_q,
@@ -23,6 +22,7 @@ from recognizer.models.drawings import (
 )
 from recognizer.models.labels import LabelChange
 from recognizer.models.modelops import ModelPromotion, ModelVersion, RetrainJob
+from recognizer.models.sql import JSONArrayLength
 
 __all__ = [
     "ANSWER",

@@ -10,9 +10,9 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
-from django.db.models.sql import InsertQuery
 
 from ml.config import PIXELS
+from recognizer.models.sql import JSONArrayLength, insert_sql
 
 DIGIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(9)]
 NOT_A_DIGIT = 10  # a label (and the model's eleventh output): the drawing is no digit at all
@@ -28,16 +28,6 @@ def label_name(label: int) -> str:
 
 ERROR_PROBABILITIES = "Probabilities must be a list of 10 numbers between 0 and 1."
 ERROR_INPUT_SIZE = "The model input must be exactly 784 bytes (28x28 grey levels)."
-
-
-class JSONArrayLength(models.Func):
-    """The length of a JSON array, on PostgreSQL and SQLite."""
-
-    function = "JSONB_ARRAY_LENGTH"
-    output_field = models.IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="JSON_ARRAY_LENGTH", **extra)
 
 
 # What the model answered, as a label: NOT_A_DIGIT when it said the drawing is no digit, else
@@ -120,10 +110,10 @@ class DrawingQuerySet(models.QuerySet):
         writes each INSERT, so the columns and values are those `save()` would write.
         """
         using, prediction = router.db_for_write(self.model), drawing.prediction
-        drawing_sql, drawing_params = _insert_sql(drawing, using, [Drawing._meta.pk])
+        drawing_sql, drawing_params = insert_sql(drawing, using, [Drawing._meta.pk])
         prediction.drawing_id = RawSQL("(SELECT id FROM new_drawing)", ())
         returning = [Prediction._meta.pk, Prediction._meta.get_field("drawing")]
-        prediction_sql, prediction_params = _insert_sql(prediction, using, returning)
+        prediction_sql, prediction_params = insert_sql(prediction, using, returning)
         connection = connections[using]
         # Inside a transaction, a savepoint leaves it usable after a refused row.
         with transaction.atomic(using) if connection.in_atomic_block else contextlib.nullcontext():
@@ -145,42 +135,6 @@ class DrawingQuerySet(models.QuerySet):
         if session_key:
             owner |= Q(session_key=session_key, user__isnull=True)
         return self.filter(owner)
-
-
-# (model, database, returned columns, expression values) -> the INSERT Django's compiler wrote
-_insert_statements: dict[tuple, str] = {}
-
-
-def _insert_sql(row: models.Model, using: str, returning: list) -> tuple[str, tuple]:
-    """Return the INSERT that `row.save()` would run for a new row, and its parameters.
-
-    Django's compiler writes the statement the first time; later rows reuse its text and
-    prepare their values as the compiler does (`pre_save`, then `get_db_prep_save`).
-    """
-    meta = row._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    expressions = tuple(
-        (field.attname, value)
-        for field in fields
-        if hasattr(value := getattr(row, field.attname), "resolve_expression")
-    )
-    key = (meta.label, using, tuple(field.column for field in returning), expressions)
-    sql = _insert_statements.get(key)
-    if sql is not None:
-        connection, computed = connections[using], {name for name, _ in expressions}
-        return sql, tuple(
-            field.get_db_prep_save(field.pre_save(row, True), connection)
-            for field in fields
-            if field.attname not in computed
-        )
-    query = InsertQuery(type(row))
-    query.insert_values(fields, [row])
-    compiler = query.get_compiler(using=using)
-    compiler.returning_fields = returning
-    ((sql, params),) = compiler.as_sql()
-    if len(params) == len(fields) - len(expressions):  # the expressions took no parameters
-        _insert_statements[key] = sql
-    return sql, params
 
 
 class Drawing(models.Model):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from recognizer.core import access
-from recognizer.drawings import services
+from recognizer.drawings import labelling
 from recognizer.models import (
     NOT_A_DIGIT,
     Drawing,
@@ -62,7 +62,7 @@ def _relabel_action(label: int):
 
     def action(modeladmin, request, queryset):
         for drawing in queryset:
-            services.drawing_relabel(drawing=drawing, label=label, reviewer=request.user)
+            labelling.drawing_relabel(drawing=drawing, label=label, reviewer=request.user)
         modeladmin.message_user(request, f"Relabelled {queryset.count()} drawing(s) as {name}.")
 
     action.__name__ = f"relabel_as_{label}" if label < NOT_A_DIGIT else "relabel_as_not_a_digit"
@@ -229,7 +229,7 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
         user = request.user
         if do == "exclude":
             excluded = not drawing.excluded_from_training
-            services.drawing_set_excluded(drawing=drawing, excluded=excluded, by=user)
+            labelling.drawing_set_excluded(drawing=drawing, excluded=excluded, by=user)
             self.log_change(request, drawing, "Excluded" if excluded else "Included again")
             return f"#{drawing.pk} {'excluded from' if excluded else 'included in'} training."
         labels = {
@@ -238,7 +238,7 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
         }
         if labels.get(do) is None:
             return ERROR_REVIEW_ACTION
-        services.drawing_relabel(drawing=drawing, label=labels[do], reviewer=user)
+        labelling.drawing_relabel(drawing=drawing, label=labels[do], reviewer=user)
         return f"#{drawing.pk} labelled {label_name(labels[do])}."
 
     def dashboard_view(self, request):
@@ -269,9 +269,9 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Labels change only through the service, so the audit trail stays complete.
         if "label" in form.changed_data and obj.label is not None:
-            services.drawing_relabel(drawing=obj, label=obj.label, reviewer=request.user)
+            labelling.drawing_relabel(drawing=obj, label=obj.label, reviewer=request.user)
         if "excluded_from_training" in form.changed_data:
-            services.drawing_set_excluded(
+            labelling.drawing_set_excluded(
                 drawing=obj, excluded=obj.excluded_from_training, by=request.user
             )
 
@@ -285,7 +285,7 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
             if label is None:
                 skipped += 1
                 continue
-            services.drawing_relabel(drawing=drawing, label=label, reviewer=request.user)
+            labelling.drawing_relabel(drawing=drawing, label=label, reviewer=request.user)
             confirmed += 1
         self.message_user(request, f"Confirmed {confirmed} answer(s).")
         if skipped:
@@ -296,14 +296,14 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
     )
     def exclude_from_training(self, request, queryset):
         for drawing in queryset:
-            services.drawing_set_excluded(drawing=drawing, excluded=True, by=request.user)
+            labelling.drawing_set_excluded(drawing=drawing, excluded=True, by=request.user)
             self.log_change(request, drawing, "Excluded from training")
         self.message_user(request, f"Excluded {queryset.count()} drawing(s).", messages.WARNING)
 
     @admin.action(description="Include in training again", permissions=["exclude"])
     def include_in_training(self, request, queryset):
         for drawing in queryset:
-            services.drawing_set_excluded(drawing=drawing, excluded=False, by=request.user)
+            labelling.drawing_set_excluded(drawing=drawing, excluded=False, by=request.user)
             self.log_change(request, drawing, "Included in training again")
         self.message_user(request, f"Included {queryset.count()} drawing(s).")
 

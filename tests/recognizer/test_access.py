@@ -173,9 +173,9 @@ def test_a_drawing_with_label_history_cannot_be_deleted(client, staff_user):
 )
 def test_the_database_refuses_to_edit_or_delete_label_changes(staff_user):
     drawing = DrawingFactory()
-    from recognizer.drawings import services
+    from recognizer.drawings import labelling
 
-    services.drawing_relabel(drawing=drawing, label=3, reviewer=staff_user)
+    labelling.drawing_relabel(drawing=drawing, label=3, reviewer=staff_user)
     for statement in (
         "UPDATE recognizer_labelchange SET new_label = 9",
         "DELETE FROM recognizer_labelchange",

@@ -9,11 +9,11 @@ from rest_framework.test import APIClient
 
 from ml.preprocessing import ERROR_EMPTY_DRAWING, ERROR_NOT_IMAGE
 from recognizer.drawings.idempotency import ERROR_IDEMPOTENCY_REUSED
-from recognizer.drawings.serializers import ERROR_BASE64
-from recognizer.drawings.services import (
+from recognizer.drawings.labelling import (
     ERROR_FEEDBACK_FINAL,
     ERROR_FEEDBACK_GIVEN,
 )
+from recognizer.drawings.serializers import ERROR_BASE64
 from recognizer.models import Drawing, LabelChange
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
 from tests.helpers import BATCH, PREDICT, READ, assert_error, data_url

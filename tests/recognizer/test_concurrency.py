@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from ml import registry
-from recognizer.drawings import services
+from recognizer.drawings import labelling
 from recognizer.models import Drawing, LabelChange, ModelPromotion, ModelVersion, RetrainJob
 from tests.conftest import subprocess_env
 from tests.factories import DrawingFactory, UserFactory
@@ -38,7 +38,7 @@ def test_concurrent_relabels_land_in_order_and_the_last_one_wins():
 
     def reviewer_one():
         with transaction.atomic():  # keep the row lock while reviewer two tries
-            services.drawing_relabel(drawing=drawing, label=3, reviewer=first)
+            labelling.drawing_relabel(drawing=drawing, label=3, reviewer=first)
             first_holds_lock.set()
             time.sleep(0.5)
             timeline["first_commit"] = time.monotonic()
@@ -46,7 +46,7 @@ def test_concurrent_relabels_land_in_order_and_the_last_one_wins():
 
     def reviewer_two():
         first_holds_lock.wait(5)
-        services.drawing_relabel(drawing=drawing, label=5, reviewer=second)
+        labelling.drawing_relabel(drawing=drawing, label=5, reviewer=second)
         timeline["second_done"] = time.monotonic()
         second_done.set()
         connection.close()

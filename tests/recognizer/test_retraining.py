@@ -13,7 +13,7 @@ from ml import registry, train
 from ml.inference import CURRENT
 from ml.label_quality import mistap
 from recognizer.core.owners import Owner
-from recognizer.drawings import services
+from recognizer.drawings import labelling, services
 from recognizer.modelops import promotions, retraining
 from recognizer.modelops.promotions import model_rollback
 from recognizer.modelops.retraining import RetrainOptions, model_retrain
@@ -46,7 +46,9 @@ def labelled_drawings(mnist_test, staff_user, models_dir):
     for index in DRAWN:
         drawing = services.drawing_create(image=canvas_png(index), source="canvas")
         label = int(mnist_test.labels[index])
-        drawings.append(services.drawing_relabel(drawing=drawing, label=label, reviewer=staff_user))
+        drawings.append(
+            labelling.drawing_relabel(drawing=drawing, label=label, reviewer=staff_user)
+        )
     return drawings
 
 
@@ -58,7 +60,7 @@ def mistapped(mnist_test, models_dir):
     for index in range(9100, 9103):
         drawing = services.drawing_create(image=canvas_png(index), source="canvas", owner=drawer)
         wrong = int(mistap(mnist_test.labels[index : index + 1], np.random.default_rng(index))[0])
-        drawings.append(services.drawing_give_feedback(drawing=drawing, label=wrong, owner=drawer))
+        drawings.append(labelling.drawing_give_feedback(drawing=drawing, label=wrong, owner=drawer))
     return drawings
 
 

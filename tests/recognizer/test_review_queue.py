@@ -5,7 +5,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from ml.label_quality import mistap
-from recognizer.drawings.services import drawing_label_scores_update
+from recognizer.drawings.api import ERROR_HISTORY_HIDDEN
+from recognizer.drawings.labelling import drawing_label_scores_update
 from recognizer.models import Drawing, LabelChange
 from recognizer.review.api import ERROR_QUEUE
 from recognizer.review.columns import HIDDEN
@@ -140,11 +141,14 @@ def test_second_opinion_through_the_api(mistapped, reviewer, second_reviewer):
     assert seen["id"] == tapped and seen["review_reasons"] == ["second_opinion"]
     assert seen["label"] is None and seen["label_hidden"] and seen["label_quality"] is None
     assert second.get(f"{PREDICT}{tapped}/").json()["label"] is None
+    hidden = second.get(f"{PREDICT}{tapped}/history/")
+    assert_error(hidden, 403, "permission_denied", ERROR_HISTORY_HIDDEN)
 
     agreed = answer(second, tapped, third)
     assert not agreed["needs_second_opinion"] and agreed["label"] == third
     assert Drawing.objects.for_training().filter(pk=tapped).exists()
     assert tapped not in queue_ids(second, pages=1)
+    assert second.get(f"{PREDICT}{tapped}/history/").status_code == 200
     trail = LabelChange.objects.filter(drawing=tapped).values_list("new_label", "changed_by")
     assert list(trail)[1:] == [(third, reviewer.pk), (third, second_reviewer.pk)]
 

@@ -3,7 +3,7 @@ from django.test import override_settings
 
 from ml.preprocessing import EmptyDrawingError, InvalidImageError
 from recognizer.core.owners import Owner
-from recognizer.drawings import idempotency, services
+from recognizer.drawings import idempotency, labelling, services
 from recognizer.models import Drawing, LabelChange, Prediction
 from tests.factories import DrawingFactory, UserFactory, blank_png, stroke_png
 
@@ -30,8 +30,8 @@ def test_drawing_relabel_twice_keeps_one_drawing_one_prediction_two_audit_entrie
     digit_png, staff_user
 ):
     drawing = services.drawing_create(image=digit_png(1), source="api")
-    services.drawing_relabel(drawing=drawing, label=3, reviewer=staff_user)
-    services.drawing_relabel(drawing=drawing, label=5, reviewer=staff_user)
+    labelling.drawing_relabel(drawing=drawing, label=3, reviewer=staff_user)
+    labelling.drawing_relabel(drawing=drawing, label=5, reviewer=staff_user)
     assert Drawing.objects.count() == 1
     assert Prediction.objects.count() == 1
     changes = list(LabelChange.objects.values_list("old_label", "new_label", "changed_by"))
@@ -43,10 +43,10 @@ def test_drawing_relabel_twice_keeps_one_drawing_one_prediction_two_audit_entrie
 def test_drawing_give_feedback_changes_once_then_refuses():
     drawing = DrawingFactory(session_key="v1")
     owner = Owner(session_key="v1")
-    services.drawing_give_feedback(drawing=drawing, label=1, owner=owner)
-    services.drawing_give_feedback(drawing=drawing, label=7, owner=owner)
-    with pytest.raises(services.FeedbackAlreadyGivenError, match="already changed once"):
-        services.drawing_give_feedback(drawing=drawing, label=2, owner=owner)
+    labelling.drawing_give_feedback(drawing=drawing, label=1, owner=owner)
+    labelling.drawing_give_feedback(drawing=drawing, label=7, owner=owner)
+    with pytest.raises(labelling.FeedbackAlreadyGivenError, match="already changed once"):
+        labelling.drawing_give_feedback(drawing=drawing, label=2, owner=owner)
     assert list(drawing.label_changes.values_list("new_label", flat=True)) == [1, 7]
 
 
@@ -113,8 +113,8 @@ def test_drawing_create_batch_with_the_same_key_stores_once(digit_png):
 
 def test_drawing_set_label_lets_staff_override_feedback(staff_user):
     drawing = DrawingFactory(session_key="v1")
-    services.drawing_set_label(drawing=drawing, label=1, owner=Owner(session_key="v1"))
-    services.drawing_set_label(drawing=drawing, label=4, owner=Owner(user=staff_user))
+    labelling.drawing_set_label(drawing=drawing, label=1, owner=Owner(session_key="v1"))
+    labelling.drawing_set_label(drawing=drawing, label=4, owner=Owner(user=staff_user))
     drawing.refresh_from_db()
     assert drawing.label == 4
     sources = list(drawing.label_changes.values_list("source", flat=True))
