@@ -139,5 +139,10 @@ def test_generated_client_calls_every_endpoint(client_package, live_server):
     assert [change.new_label for change in history] == [3]
     stats = call(client_package, "api.api_stats_retrieve", client=client).parsed
     assert stats.total == 4  # the reading stored nothing
+    assert stats.review.waiting.second_opinion == 0
+    queue = call(client_package, "api.api_review_queue_list", client=client).parsed
+    assert unlabelled.id not in {d.id for d in queue.results}  # the reviewer settled it
+    assert uploaded.id in {d.id for d in queue.results}
+    assert all(d.review_reasons[-1].value == "unreviewed" for d in queue.results)
     call(client_package, "healthz.healthz_retrieve", client=client)
     call(client_package, "livez.livez_retrieve", client=client)

@@ -92,7 +92,6 @@ class DrawingAdmin(DrawingColumns, admin.ModelAdmin):
         "predicted",
         "confidence",
         "label_shown",
-        "label_doubt",
         "model_version",
         "created",
     ]

@@ -97,22 +97,23 @@ class DrawingColumns:
 
     @admin.display(description="Label", ordering="label")
     def label_shown(self, drawing):
+        """The label, with how likely it is wrong (the reason on hover) or why it is hidden."""
         if getattr(drawing, "label_hidden", False):
             return HIDDEN
         if drawing.label is None:
             return "-"
         second = " (awaiting a second opinion)" if drawing.needs_second_opinion else ""
-        return label_name(drawing.label) + second
+        return format_html("{}{} {}", label_name(drawing.label), second, self.label_doubt(drawing))
 
     @admin.display(description="Label likely wrong", ordering="label_score")
     def label_doubt(self, drawing):
         if getattr(drawing, "label_hidden", False) or drawing.label_score is None:
-            return "-"
+            return ""
         likely = drawing.label_score >= settings.LABEL_LIKELY_WRONG
         return format_html(
             '<span class="{}" title="{}">{}{}</span>',
             "label-doubt likely" if likely else "label-doubt",
-            drawing.label_score_reason,
+            f"How likely the label is wrong: {drawing.label_score_reason}",
             "⚠ " if likely else "",
             f"{drawing.label_score:.0%}",
         )

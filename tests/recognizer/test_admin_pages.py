@@ -21,7 +21,9 @@ def queue():
         "doubtful": DrawingFactory(prediction__digit=4, prediction__confidence=0.31),
         "unsure": DrawingFactory(prediction__digit=9, prediction__confidence=0.55),
         "sure": DrawingFactory(prediction__digit=1, prediction__confidence=0.99),
-        "reviewed": DrawingFactory(label=2, prediction__digit=7, prediction__confidence=0.2),
+        "reviewed": DrawingFactory(
+            label=2, label_source="review", prediction__digit=7, prediction__confidence=0.2
+        ),
     }
 
 
