@@ -46,10 +46,9 @@ def queue_ids(client, pages: int) -> list[int]:
 
 
 @pytest.fixture
-def drawer(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+def drawer(user_client):
+    """The person who drew the digits, signed in."""
+    return user_client
 
 
 @pytest.fixture
