@@ -69,6 +69,7 @@ def test_reviewer_retrains_from_the_admin_with_a_worker(client, trainer, models_
     assert RetrainJob.objects.count() == 1
     page = job_page(client, job)
     assert f"Candidate {job.candidate} against {SHIPPED.name}" in page
+    assert "held back until a reviewer looks: 0 likely-wrong labels, 0 awaiting" in page
     assert ModelVersion.objects.filter(name=job.candidate).exists()  # every host can fetch it
 
     client.post(f"/admin/recognizer/retrainjob/{job.pk}/promote/")
