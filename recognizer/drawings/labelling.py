@@ -20,6 +20,17 @@ ERROR_FEEDBACK_FINAL = (
     "Your answer for this drawing was already changed once; only a reviewer can change it now."
 )
 LABEL_SCORE_REASON = "{version} read {answer} ({probability:.1%}); the label says {label}."
+# What setting a label writes on the drawing.
+LABEL_FIELDS = [
+    "label",
+    "label_source",
+    "labelled_by",
+    "labelled_at",
+    "drawer_label",
+    "label_score",
+    "label_score_reason",
+    "needs_second_opinion",
+]
 
 
 class FeedbackAlreadyGivenError(DomainError):
@@ -71,6 +82,7 @@ def _seconded(drawing: Drawing, label: int, reviewer: AbstractBaseUser) -> bool:
 
 
 def label_set(drawing: Drawing, label: int, *, source: str, by) -> None:
+    """Set the label, score it against the drawing's reading, and record the change."""
     change = LabelChange(
         drawing=drawing, old_label=drawing.label, new_label=label, source=source, changed_by=by
     )
@@ -84,20 +96,8 @@ def label_set(drawing: Drawing, label: int, *, source: str, by) -> None:
         prediction.probabilities, prediction.not_digit_probability, label, prediction.model_version
     )
     drawing.full_clean(validate_constraints=False)
-    drawing.save(update_fields=[*LABEL_FIELDS])
+    drawing.save(update_fields=LABEL_FIELDS)
     change.save()
-
-
-LABEL_FIELDS = (
-    "label",
-    "label_source",
-    "labelled_by",
-    "labelled_at",
-    "drawer_label",
-    "label_score",
-    "label_score_reason",
-    "needs_second_opinion",
-)
 
 
 def label_score(probabilities, not_digit: float, label: int, version: str) -> tuple[float, str]:

@@ -1,6 +1,5 @@
 """Labels in the API: the label field, the label's quality, its history, and who may see it."""
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -85,7 +84,7 @@ def label_quality(drawing: Drawing) -> dict | None:
         return None
     return {
         "score": drawing.label_score,
-        "likely_wrong": drawing.label_score >= settings.LABEL_LIKELY_WRONG,
+        "likely_wrong": drawing.label_likely_wrong,
         "reason": drawing.label_score_reason,
     }
 

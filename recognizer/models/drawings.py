@@ -263,6 +263,11 @@ class Drawing(models.Model):
         return f"Drawing #{self.pk}"
 
     @property
+    def label_likely_wrong(self) -> bool:
+        """Return whether the model finds the label likely wrong (LABEL_LIKELY_WRONG or more)."""
+        return self.label_score is not None and self.label_score >= settings.LABEL_LIKELY_WRONG
+
+    @property
     def read_right(self) -> bool | None:
         """Return whether the label is the model's answer (None while unlabelled)."""
         return None if self.label is None else self.label == self.prediction.answer

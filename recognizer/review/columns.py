@@ -1,6 +1,5 @@
 """How a drawing shows in the review queue: its pictures, its reading, its review buttons."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
@@ -109,7 +108,7 @@ class DrawingColumns:
     def label_doubt(self, drawing):
         if getattr(drawing, "label_hidden", False) or drawing.label_score is None:
             return ""
-        likely = drawing.label_score >= settings.LABEL_LIKELY_WRONG
+        likely = drawing.label_likely_wrong
         return format_html(
             '<span class="{}" title="{}">{}{}</span>',
             "label-doubt likely" if likely else "label-doubt",

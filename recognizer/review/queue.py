@@ -61,7 +61,7 @@ def review_reasons(drawing: Drawing, user) -> list[str]:
     if drawing.label_source == Drawing.LabelSource.REVIEW:
         return reasons
     prediction = drawing.prediction
-    if drawing.label_score is not None and drawing.label_score >= settings.LABEL_LIKELY_WRONG:
+    if drawing.label_likely_wrong:
         reasons.append(LABEL_DISAGREES)
     if prediction.uncertain:
         reasons.append(NOT_SURE)
