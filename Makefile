@@ -38,7 +38,7 @@ install-dev: $(VENV)/.installed-dev
 ## worker for retrain jobs beside it (stopped with the site).
 run: install-worker
 	$(BIN)/python manage.py migrate --noinput
-	@$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	@$(BIN)/python manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Serve as in production, over plain http://127.0.0.1:$(PORT): the Procfile's gunicorn, DEBUG

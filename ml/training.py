@@ -20,12 +20,11 @@ import tensorflow as tf
 
 from ml import artifact, data, negatives
 from ml.augment import augment
+from ml.checkpoint import WORK_DIR
 from ml.config import SHIPPED_MODELS
 from ml.model import build_model, with_not_a_digit
 from ml.preprocessing import from_uint8, preprocess_images
 from ml.uncertainty import NOT_A_DIGIT
-
-WORK_DIR = "_training"  # checkpoints of the run in progress, inside the output folder
 
 
 @dataclass(frozen=True)

@@ -207,9 +207,14 @@ ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/")
 
 # Background jobs (retraining) wait in PostgreSQL; `manage.py db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-# A retrain running longer than this is taken for dead (its worker was stopped) and no
-# longer blocks the next one; a full 30-epoch run takes about an hour on 2 CPU cores.
-RETRAIN_TIMEOUT_S = int(os.environ.get("RETRAIN_TIMEOUT_S", 6 * 3600))
+# A running retrain's worker beats every RETRAIN_HEARTBEAT_S; a job whose heartbeat stops
+# for RETRAIN_DEAD_AFTER_S is taken for dead (its worker was killed) by any worker, which
+# resumes it from its last epoch, at most RETRAIN_MAX_ATTEMPTS runs in all, then fails it.
+RETRAIN_HEARTBEAT_S = float(os.environ.get("RETRAIN_HEARTBEAT_S", 10))
+RETRAIN_DEAD_AFTER_S = float(os.environ.get("RETRAIN_DEAD_AFTER_S", 120))
+RETRAIN_MAX_ATTEMPTS = int(os.environ.get("RETRAIN_MAX_ATTEMPTS", 3))
+# How often a worker looks for dead retrains, besides when it starts.
+RETRAIN_REAP_S = float(os.environ.get("RETRAIN_REAP_S", 30))
 
 # Throttle counters (and any other cache use) in Redis when REDIS_URL is set, so that rate
 # limits hold across workers and hosts; otherwise in each worker's memory.

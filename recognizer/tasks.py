@@ -1,4 +1,4 @@
-"""Background tasks (django-tasks), run by `manage.py db_worker` (the Procfile's worker).
+"""Background tasks (django-tasks), run by `manage.py worker` (the Procfile's worker).
 
 They stay at the app's root: a queued task row names its function by this dotted path.
 """

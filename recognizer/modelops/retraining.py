@@ -76,8 +76,12 @@ def model_retrain(
     promote: bool = True,
     models_dir: Path | None = None,
     progress=None,
+    resume: bool = False,
 ) -> RetrainResult:
-    """Train a candidate, compare it with the serving model, and promote it if it earns it."""
+    """Train a candidate, compare it with the serving model, and promote it if it earns it.
+
+    With `resume`, training carries on from the checkpoint in the folder's work folder.
+    """
     models_dir = Path(models_dir) if models_dir else versions.models_folder()
     current = version_local(models_dir=models_dir, version=versions.serving_version(models_dir))
     if options.init_version:
@@ -90,7 +94,7 @@ def model_retrain(
         "likely_wrong": waiting.likely_wrong().exclude(label=NOT_A_DIGIT).count(),
         "second_opinion": waiting.filter(needs_second_opinion=True).count(),
     }
-    new = _train(options, models_dir, current, train_set, progress)
+    new = _train(options, models_dir, current, train_set, progress, resume)
     # Neither the held-out drawings nor those held back trained it: its readings of them
     # are out of sample, the fresh evidence their labels' scores should rest on.
     rescored = label_scores_refresh(new, [held_out, drawings_labelled(waiting)])
@@ -159,7 +163,7 @@ def label_scores_refresh(folder: Path, parts: list[Digits]) -> int:
 
 
 def _train(
-    options: RetrainOptions, models_dir: Path, current: Path, extra: Digits, progress
+    options: RetrainOptions, models_dir: Path, current: Path, extra: Digits, progress, resume
 ) -> Path:
     try:
         from ml import training  # imports TensorFlow: only the retrain worker pays for it
@@ -175,5 +179,6 @@ def _train(
         extra_weight=options.extra_weight,
         init=None if options.scratch else start / "model.keras",
         quick=options.quick,
+        resume=resume,
     )
     return training.train(config, extra=extra, progress=progress)

@@ -21,7 +21,12 @@ from recognizer.models.drawings import (
     validate_probabilities,
 )
 from recognizer.models.labels import LabelChange
-from recognizer.models.modelops import ModelPromotion, ModelVersion, RetrainJob
+from recognizer.models.modelops import (
+    ModelPromotion,
+    ModelVersion,
+    RetrainCheckpoint,
+    RetrainJob,
+)
 from recognizer.models.sql import JSONArrayLength
 
 __all__ = [
@@ -39,6 +44,7 @@ __all__ = [
     "ModelPromotion",
     "ModelVersion",
     "Prediction",
+    "RetrainCheckpoint",
     "RetrainJob",
     "label_name",
     "likely_wrong_q",

@@ -70,6 +70,7 @@ class RetrainJob(models.Model):
         RUNNING = "running", "Training"
         SUCCEEDED = "succeeded", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # True while queued or running, NULL after: the unique constraint below is the lock
@@ -94,6 +95,16 @@ class RetrainJob(models.Model):
     candidate = models.CharField(max_length=64, blank=True)
     report = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
+    # A running job's worker writes this every RETRAIN_HEARTBEAT_S; when it stops for
+    # RETRAIN_DEAD_AFTER_S the job is taken for dead and resumed or failed (modelops.jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker started it (resumed runs included)."
+    )
+    cancel_requested = models.BooleanField(default=False)
+    task_id = models.CharField(
+        max_length=64, blank=True, help_text="The background task now carrying it."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -102,10 +113,22 @@ class RetrainJob(models.Model):
                 fields=["active"], condition=Q(active=True), name="one_retrain_at_a_time"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
+                condition=Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
                 name="retrain_status_known",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Retrain #{self.pk} ({self.get_status_display().lower()})"
+
+
+class RetrainCheckpoint(models.Model):
+    """A running retrain's last epoch, where any worker on any host can resume it from."""
+
+    job = models.OneToOneField(RetrainJob, on_delete=models.CASCADE, related_name="checkpoint")
+    epoch = models.PositiveIntegerField()
+    archive = models.BinaryField(help_text="The run's work folder, zipped (ml.checkpoint).")
+    saved_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Retrain #{self.job_id} after epoch {self.epoch}"

@@ -51,6 +51,8 @@ class RetrainJobAdmin(admin.ModelAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "attempts",
+        "heartbeat_at",
         "message",
     ]
     readonly_fields = fields
@@ -98,6 +100,7 @@ class RetrainJobAdmin(admin.ModelAdmin):
             path(
                 "<int:pk>/promote/", view(self.promote_view), name="recognizer_retrainjob_promote"
             ),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="recognizer_retrainjob_cancel"),
             path("rollback/", view(self.rollback_view), name="recognizer_retrainjob_rollback"),
             *super().get_urls(),
         ]
@@ -140,6 +143,17 @@ class RetrainJobAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, PROMOTED.format(**_names(promotion)), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_change", args=[job.pk]))
+
+    def cancel_view(self, request, pk):
+        _post_only(request)
+        job = get_object_or_404(RetrainJob, pk=pk)
+        try:
+            job = jobs.retrain_job_cancel(job=job, by=request.user)
+        except jobs.RetrainRunningError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, job.message, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:recognizer_retrainjob_change", args=[job.pk]))
 
     def rollback_view(self, request):

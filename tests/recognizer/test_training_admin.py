@@ -11,7 +11,9 @@ from django.db import connection
 
 from ml import registry
 from recognizer.core import access
-from recognizer.models import ModelPromotion, ModelVersion, RetrainJob
+from recognizer.modelops import jobs, runner
+from recognizer.modelops.retraining import RetrainOptions
+from recognizer.models import ModelPromotion, ModelVersion, RetrainCheckpoint, RetrainJob
 from tests.conftest import subprocess_env
 from tests.factories import UserFactory
 
@@ -48,7 +50,7 @@ def test_reviewer_retrains_from_the_admin_with_a_worker(client, trainer, models_
     assert "Waiting for a worker" in job_page(client, job)
 
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        [sys.executable, "manage.py", "worker", "--batch", "--no-startup-delay"],
         cwd=ROOT,
         env=subprocess_env(MODEL_PATH=str(models_dir)),
     )
@@ -94,18 +96,47 @@ def test_retraining_needs_the_promote_permission(client, models_dir):
     assert not RetrainJob.objects.exists()
 
 
-def test_a_retrain_whose_worker_died_no_longer_blocks_the_next(client, trainer, models_dir):
+def test_a_retrain_whose_worker_died_no_longer_blocks_the_next(
+    client, trainer, models_dir, settings
+):
     import datetime as dt
 
     from django.utils import timezone
 
-    stale = RetrainJob.objects.create(
-        status="running", started_at=timezone.now() - dt.timedelta(days=1)
+    settings.RETRAIN_MAX_ATTEMPTS = 1
+    silent = timezone.now() - dt.timedelta(seconds=settings.RETRAIN_DEAD_AFTER_S + 1)
+    dead = RetrainJob.objects.create(
+        status="running", attempts=1, started_at=silent, heartbeat_at=silent
     )
     client.post(START, {"quick": "on"})
-    stale.refresh_from_db()
-    assert stale.status == "failed" and stale.active is None and "Abandoned" in stale.message
+    dead.refresh_from_db()
+    assert dead.status == "failed" and dead.active is None
+    assert dead.message == jobs.ERROR_WORKER_LOST.format(
+        seconds=settings.RETRAIN_DEAD_AFTER_S, runs=1
+    )
     assert RetrainJob.objects.filter(active=True).count() == 1
+
+
+def test_a_retrain_is_cancelled_from_its_page(client, trainer, models_dir):
+    client.post(START, {"quick": "on"})
+    job = RetrainJob.objects.get()
+    assert "Cancel this retrain" in job_page(client, job)
+    done = client.post(f"/admin/recognizer/retrainjob/{job.pk}/cancel/", follow=True)
+    job.refresh_from_db()
+    assert (job.status, job.active, job.message) == ("cancelled", None, jobs.CANCELLED_QUEUED)
+    assert jobs.CANCELLED_QUEUED in done.content.decode()
+    again = client.post(f"/admin/recognizer/retrainjob/{job.pk}/cancel/", follow=True)
+    assert "has already cancelled; nothing to cancel" in again.content.decode()
+
+
+def test_cancelling_a_running_retrain_stops_it_after_the_epoch(trainer, models_dir):
+    job = jobs.retrain_job_start(options=RetrainOptions(quick=True), by=trainer, enqueue=False)
+    RetrainJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    runner.retrain_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.active, job.epoch) == ("cancelled", None, 1)
+    assert job.message == runner.CANCELLED.format(epoch=1)
+    assert not RetrainCheckpoint.objects.exists()
 
 
 ROLLBACK = "/admin/recognizer/retrainjob/rollback/"

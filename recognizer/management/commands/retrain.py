@@ -84,7 +84,7 @@ class Command(BaseCommand):
         while job.active:
             if job.status == RetrainJob.Status.QUEUED and waited >= WORKER_GRACE_SECONDS:
                 # No worker took it: process the queue here, exactly as a worker would.
-                call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+                call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
             time.sleep(1)
             waited += 1
             job.refresh_from_db()
