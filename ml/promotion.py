@@ -102,3 +102,31 @@ def compare(
         negatives_flagged_current=flag_rate(serving, negatives),
         negatives_flagged_new=flag_rate(candidate, negatives),
     )
+
+
+REFUSE_LIVE = (
+    "not promoted: on {count} labelled live drawings both read, it was right on {new:.2%}, "
+    "below the serving model's {current:.2%}"
+)
+PROMOTE_LIVE = (
+    "promoted: as good as the serving model on {count} labelled live drawings both read "
+    "({new:.2%} against {current:.2%})"
+)
+WAIT_LIVE = "waiting: {count} of the {minimum} labelled live drawings it needs to be judged on"
+
+
+@dataclass(frozen=True)
+class LiveEvidence:
+    """A shadowing candidate and the serving model on the same labelled live drawings."""
+
+    count: int
+    current: float | None  # the serving model's accuracy on them
+    new: float | None  # the candidate's
+
+    def decision(self, minimum: int) -> tuple[bool | None, str]:
+        """Return (promote?, why); None while fewer than `minimum` drawings can judge it."""
+        if self.count < minimum:
+            return None, WAIT_LIVE.format(count=self.count, minimum=minimum)
+        if self.new < self.current:
+            return False, REFUSE_LIVE.format(count=self.count, new=self.new, current=self.current)
+        return True, PROMOTE_LIVE.format(count=self.count, new=self.new, current=self.current)

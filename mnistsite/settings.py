@@ -215,6 +215,12 @@ RETRAIN_DEAD_AFTER_S = float(os.environ.get("RETRAIN_DEAD_AFTER_S", 120))
 RETRAIN_MAX_ATTEMPTS = int(os.environ.get("RETRAIN_MAX_ATTEMPTS", 3))
 # How often a worker looks for dead retrains, besides when it starts.
 RETRAIN_REAP_S = float(os.environ.get("RETRAIN_REAP_S", 30))
+# Shadows: every SHADOW_READ_S a worker reads up to SHADOW_BATCH new drawings with each
+# shadowing version. A retrain's candidate approved offline is promoted only once it is as
+# good as the serving model on LIVE_EVIDENCE_MIN labelled live drawings (0: at once).
+SHADOW_READ_S = float(os.environ.get("SHADOW_READ_S", 5))
+SHADOW_BATCH = int(os.environ.get("SHADOW_BATCH", 256))
+LIVE_EVIDENCE_MIN = int(os.environ.get("LIVE_EVIDENCE_MIN", 50))
 
 # Throttle counters (and any other cache use) in Redis when REDIS_URL is set, so that rate
 # limits hold across workers and hosts; otherwise in each worker's memory.

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from recognizer.drawings import api, views
+from recognizer.modelops import api as modelops_api
 from recognizer.review import api as review_api
 from recognizer.serving import browser, health
 
@@ -14,6 +15,7 @@ api_patterns = [
     path("readings/", api.ReadingView.as_view(), name="reading"),
     path("stats/", api.StatsView.as_view(), name="stats"),
     path("review/queue/", review_api.ReviewQueueView.as_view(), name="review-queue"),
+    path("models/", modelops_api.ModelsView.as_view(), name="models"),
     path("models/serving/", browser.ServingModelView.as_view(), name="serving-model"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

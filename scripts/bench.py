@@ -33,7 +33,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ml.config import SHIPPED_MODELS  # noqa: E402
 from ml.data import load_mnist  # noqa: E402
+from ml.inference import CURRENT, METRICS  # noqa: E402
 from ml.synth import render_canvas  # noqa: E402
 
 ERROR_NO_WRK = "wrk is not installed: apt-get install -y wrk"
@@ -185,6 +187,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--rounds", type=int, default=1, help="runs per client count")
     parser.add_argument("--port", type=int, default=8077)
     parser.add_argument("--output", type=Path, default=ROOT / "reports")
+    parser.add_argument(
+        "--shadow",
+        action="store_true",
+        help="with a candidate shadowing: a worker reads every stored drawing with it too",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit(ERROR_NO_WRK)
@@ -215,13 +222,19 @@ def main(argv=None) -> dict:
     subprocess.run(
         [*python, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
+    worker = start_shadow(env, python) if args.shadow else None
     server = start_server(env, args.port)
     try:
         figures = measure(args, server, bench_url)
     finally:
         server.terminate()
         server.wait(30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
     figures["workers"] = int(env["WEB_CONCURRENCY"])
+    if worker is not None:
+        figures["shadow_readings"] = int(psql(bench_url, SHADOW_READINGS))
     report(figures, args.output)
     return figures
 
@@ -232,6 +245,24 @@ STORED_BYTES = (
     " + pg_total_relation_size('recognizer_prediction')"
 )
 ENDPOINTS = (("predict", "POST", "/api/predictions/"), ("healthz", "GET", "/healthz"))
+
+
+SHADOW = "cnn-bench-shadow"
+SHADOW_READINGS = f"SELECT count(*) FROM recognizer_shadowreading WHERE version = '{SHADOW}'"
+
+
+def start_shadow(env: dict, python: list[str]) -> subprocess.Popen:
+    """Copy the serving version as a candidate, shadow it, and start a worker beside the site."""
+    models = Path(tempfile.mkdtemp(prefix="bench-models-"))
+    shutil.rmtree(models)
+    shutil.copytree(ROOT / SHIPPED_MODELS, models)
+    serving = (models / CURRENT).read_text().strip()
+    shutil.copytree(models / serving, models / SHADOW)
+    metrics = json.loads((models / SHADOW / METRICS).read_text())
+    (models / SHADOW / METRICS).write_text(json.dumps({**metrics, "version": SHADOW}))
+    env["MODEL_PATH"] = str(models)
+    subprocess.run([*python, "shadow", SHADOW], cwd=ROOT, env=env, check=True)
+    return subprocess.Popen([*python, "worker", "--no-startup-delay"], cwd=ROOT, env=env)
 
 
 def measure(args, server: subprocess.Popen, db_url: str) -> dict:
@@ -338,6 +369,11 @@ def report(figures: dict, output: Path) -> None:
         f"Stored per drawing (both tables, indexes, TOAST): "
         f"{figures['stored_bytes'] / max(figures['drawing_rows'], 1):,.0f} bytes",
     ]
+    if "shadow_readings" in figures:
+        lines.append(
+            f"Shadow readings by {SHADOW} (a worker beside the site): "
+            f"{figures['shadow_readings']} of {figures['drawing_rows']} drawings"
+        )
     if figures["rounds"] > 1:
         lines.insert(1, f"Medians of {figures['rounds']} rounds per client count")
     text = "\n".join(lines) + "\n"

@@ -91,6 +91,7 @@ def model_promote(
         )
         promotion.full_clean()
         promotion.save()
+        ModelVersion.objects.filter(name=version).update(shadow_since=None)  # it serves now
         # Last, inside the transaction: if this host's switch fails, nothing is recorded.
         registry.set_serving(models_dir, version)
     predictor.recheck()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from ml import negatives, promotion
@@ -19,12 +20,14 @@ from ml.uncertainty import judge
 from recognizer.drawings.labelling import drawing_label_scores_update, label_score
 from recognizer.drawings.selectors import drawings_labelled
 from recognizer.modelops.promotions import REPORT, model_promote, model_version_store, version_local
+from recognizer.modelops.shadow import model_shadow_start
 from recognizer.models import NOT_A_DIGIT, Drawing, ModelPromotion
 from recognizer.serving import versions
 
 ERROR_NO_TENSORFLOW = (
     "Retraining needs TensorFlow where the worker runs: pip install -r requirements-ml.txt"
 )
+AWAITING_LIVE = "approved offline; shadowing until {minimum} labelled live drawings can judge it"
 QUICK_MNIST_TEST = 1000  # digits of the MNIST test set compared in --quick mode
 
 
@@ -109,10 +112,15 @@ def model_retrain(
         negatives=negatives.inputs(count // 5, HELD_OUT_SEED, test.images[:count], typed=True),
     )
     approved, reason = comparison.decision(options.mnist_tolerance)
+    # Approved offline, it still proves itself on live drawings first, unless that is off.
+    awaiting_live = approved and promote and settings.LIVE_EVIDENCE_MIN > 0
+    if awaiting_live:
+        reason = AWAITING_LIVE.format(minimum=settings.LIVE_EVIDENCE_MIN)
     report = {
         **dataclasses.asdict(comparison),
         "approved": approved,
-        "promoted": approved and promote,
+        "promoted": approved and promote and not awaiting_live,
+        "awaiting_live": awaiting_live,
         "reason": reason,
         "trained_on_drawings": len(train_set),
         "held_out_drawing_ids": held_out.ids.tolist(),
@@ -122,7 +130,9 @@ def model_retrain(
     }
     (new / REPORT).write_text(json.dumps(report, indent=2) + "\n")
     model_version_store(folder=new)
-    if approved and promote:
+    if awaiting_live or not (report["promoted"] or options.quick):
+        model_shadow_start(version=new.name, by=None)
+    if report["promoted"]:
         model_promote(
             version=new.name,
             by=by,
@@ -134,7 +144,7 @@ def model_retrain(
         version=new.name,
         comparison=comparison,
         approved=approved,
-        promoted=approved and promote,
+        promoted=report["promoted"],
         reason=reason,
         trained_on=len(train_set),
         held_out=len(held_out),

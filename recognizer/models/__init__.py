@@ -26,6 +26,7 @@ from recognizer.models.modelops import (
     ModelVersion,
     RetrainCheckpoint,
     RetrainJob,
+    ShadowReading,
 )
 from recognizer.models.sql import JSONArrayLength
 
@@ -46,6 +47,7 @@ __all__ = [
     "Prediction",
     "RetrainCheckpoint",
     "RetrainJob",
+    "ShadowReading",
     "label_name",
     "likely_wrong_q",
     "validate_model_input",

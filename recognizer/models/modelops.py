@@ -17,6 +17,12 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=dict, blank=True, help_text="The retrain comparison.")
     created_at = models.DateTimeField(auto_now_add=True)
+    shadow_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While set, a worker reads every drawing stored since then with this version "
+        "too, beside the serving one (a shadow); cleared when it is promoted or dismissed.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -132,3 +138,27 @@ class RetrainCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"Retrain #{self.job_id} after epoch {self.epoch}"
+
+
+class ShadowReading(models.Model):
+    """A shadowing version's reading of a live drawing, made by a worker off the request path."""
+
+    drawing = models.ForeignKey(
+        "recognizer.Drawing", on_delete=models.CASCADE, related_name="shadow_readings"
+    )
+    version = models.CharField(max_length=64)
+    digit = models.PositiveSmallIntegerField()
+    answer = models.PositiveSmallIntegerField(
+        help_text='Its answer as a label: the digit, or 10 when it said "not a digit".'
+    )
+    confidence = models.FloatField()
+    uncertain = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "drawing"], name="one_shadow_reading"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} read #{self.drawing_id} as {self.answer}"

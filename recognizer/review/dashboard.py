@@ -16,6 +16,11 @@ from recognizer.templatetags.figures import percent
 DAYS = 30
 PAIRS = 10
 BAR_AREA = 120  # pixels of the tallest day's bar
+SHIFTS = {
+    "answers": "mix of answers",
+    "not_sure_rate": '"not sure" rate',
+    "mean_confidence": "mean confidence",
+}
 LABEL_GAP = 4  # bars between two day labels, so that "30 Nov" and "1 Dec" never overlap
 
 
@@ -89,6 +94,18 @@ def _versions(per_version: list[dict], serving: str | None) -> list[dict]:
     ]
 
 
+def _models(overview: list[dict]) -> list[dict]:
+    """Each version's row, with its shares written out and its disagreements one click away."""
+    for row in overview:
+        live = row["live"] or {}
+        row["accuracy_shown"] = percent(live.get("accuracy"))
+        row["agreement_shown"] = percent(live.get("agreement_with_serving"))
+        row["not_sure_shown"] = percent(live.get("not_sure_rate"))
+        row["test_shown"] = percent(row["offline"]["test_accuracy"], 2)
+        row["disagreements_url"] = changelist(shadow_disagrees=row["version"])
+    return overview
+
+
 def _review(figures: dict) -> dict:
     """Reviewers' figures with their shares written out, and links to each answer's drawings."""
     for row in figures["reviewers"]:
@@ -127,6 +144,9 @@ def context() -> dict:
         "pairs": pairs,
         "job": RetrainJob.objects.select_related("started_by").first(),
         "review": _review(selectors.review_figures()),
+        "models": _models(modelops_selectors.model_versions_overview(serving)),
+        "drift": (drift := modelops_selectors.reading_drift()),
+        "drift_shifts": ", ".join(SHIFTS[name] for name in drift["shifts"]),
         "queue_url": changelist(),
         "likely_wrong_url": changelist(label_quality="likely_wrong"),
         "second_opinion_url": changelist(label_quality="second_opinion"),

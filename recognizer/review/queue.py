@@ -8,9 +8,17 @@ wrong label comes first, then the least confident reading, then the newest drawi
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
-from recognizer.models import ANSWER, LABEL_CHOICES, Drawing, Prediction, likely_wrong_q
+from recognizer.models import (
+    ANSWER,
+    LABEL_CHOICES,
+    Drawing,
+    ModelVersion,
+    Prediction,
+    ShadowReading,
+    likely_wrong_q,
+)
 
 SECOND_OPINION = "second_opinion"
 LABEL_DISAGREES = "label_disagrees"
@@ -165,3 +173,25 @@ class AnswerFilter(admin.SimpleListFilter):
         if self.value() in {str(value) for value, _ in LABEL_CHOICES}:
             return queryset.annotate(answer=ANSWER).filter(answer=int(self.value()))
         return queryset
+
+
+class ShadowDisagreesFilter(admin.SimpleListFilter):
+    """Drawings a shadowing version read otherwise than the served model (the dashboard links)."""
+
+    title = "shadow disagrees"
+    parameter_name = "shadow_disagrees"
+
+    def lookups(self, request, model_admin):
+        shadows = ModelVersion.objects.filter(shadow_since__isnull=False).values_list(
+            "name", flat=True
+        )
+        known = {*shadows, *([self.value()] if self.value() else [])}
+        return [(name, name) for name in sorted(known)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        other = ShadowReading.objects.filter(drawing=OuterRef("pk"), version=self.value()).exclude(
+            answer=OuterRef("served_answer")
+        )
+        return queryset.annotate(served_answer=ANSWER).filter(Exists(other))

@@ -1,11 +1,12 @@
 """Which model version serves: the one answer, from the database and this host's folder."""
 
+import json
 from pathlib import Path
 
 from django.conf import settings
 
 from ml import registry
-from ml.inference import SERVED_MODEL
+from ml.inference import METRICS, SERVED_MODEL
 from recognizer.models import ModelPromotion, ModelVersion
 
 
@@ -46,3 +47,12 @@ def version_unpack(*, models_dir: Path, version: str) -> bool:
         return False
     registry.unpack(bytes(archive), models_dir, version)
     return True
+
+
+def local_metrics(version: str) -> dict:
+    """Return a version's metrics.json from this host's folder, or {} where it has none."""
+    try:
+        path = models_folder() / version / METRICS
+    except registry.RegistryError:
+        return {}
+    return json.loads(path.read_text()) if path.is_file() else {}

@@ -21,7 +21,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 # Heartbeats each second, dead after 5 s of silence, looked for every second: the test's
 # clock; the defaults (10 s, 120 s, 30 s) make the same story take about two minutes.
-FAST = {"RETRAIN_HEARTBEAT_S": "1", "RETRAIN_DEAD_AFTER_S": "5", "RETRAIN_REAP_S": "1"}
+FAST = {
+    "RETRAIN_HEARTBEAT_S": "1",
+    "RETRAIN_DEAD_AFTER_S": "5",
+    "RETRAIN_REAP_S": "1",
+    "SHADOW_READ_S": "1",
+}
 
 
 def worker(models_dir: Path) -> subprocess.Popen:

@@ -17,7 +17,7 @@ from recognizer.drawings import labelling, services
 from recognizer.modelops import promotions, retraining
 from recognizer.modelops.promotions import model_rollback
 from recognizer.modelops.retraining import RetrainOptions, model_retrain
-from recognizer.models import Drawing, ModelPromotion
+from recognizer.models import Drawing, ModelPromotion, ModelVersion
 from tests.conftest import canvas_png
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -83,8 +83,16 @@ def test_retrain_refuses_a_worse_model_and_keeps_serving(models_dir, labelled_dr
 
 
 def test_retrain_promotes_a_better_model_and_the_next_prediction_carries_it(
-    models_dir, labelled_drawings, weak_model, staff_user, api_client, digit_png, monkeypatch
+    models_dir,
+    labelled_drawings,
+    weak_model,
+    staff_user,
+    api_client,
+    digit_png,
+    monkeypatch,
+    settings,
 ):
+    settings.LIVE_EVIDENCE_MIN = 0  # promoted on the offline rule alone
     # Both quick models set their "not sure" thresholds on a few hundred validation digits,
     # so their flag rates differ by a point or more from run to run: the flag rule has its
     # own tests (tests/ml/test_promotion.py); here accuracy decides.
@@ -112,6 +120,21 @@ def test_retrain_promotes_a_better_model_and_the_next_prediction_carries_it(
     assert (rolled.version, rolled.action) == (weak, "rollback")
     response = api_client.post("/api/predictions/", {"image": _b64(digit_png(1))}, format="json")
     assert response.json()["model_version"] == weak
+
+
+def test_retrain_approved_offline_shadows_until_live_drawings_judge_it(
+    models_dir, labelled_drawings, weak_model, monkeypatch, settings
+):
+    monkeypatch.setattr(promotion_rule, "FLAG_TOLERANCE", 1.0)  # as above: accuracy decides
+    settings.LIVE_EVIDENCE_MIN = 50
+    weak = serve(models_dir, weak_model)
+    options = RetrainOptions(quick=True, init_version=SHIPPED.name)
+    result = model_retrain(options=options, models_dir=models_dir)
+    assert result.approved and not result.promoted
+    assert result.reason == retraining.AWAITING_LIVE.format(minimum=50)
+    assert registry.serving_version(models_dir) == weak and not ModelPromotion.objects.exists()
+    stored = ModelVersion.objects.get(name=result.version)
+    assert stored.shadow_since is not None and stored.report["awaiting_live"] is True
 
 
 def _b64(png: bytes) -> str:

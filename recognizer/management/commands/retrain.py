@@ -114,6 +114,8 @@ class Command(BaseCommand):
             )
         if r["promoted"]:
             self.stdout.write(self.style.SUCCESS(f"{job.message}; now serving {r['new_version']}"))
+        elif r.get("awaiting_live"):
+            self.stdout.write(self.style.WARNING(f"{r['new_version']}: {job.message}"))
         elif r["approved"] and job.options.get("quick"):
             self.stdout.write(
                 self.style.WARNING(QUICK_NEVER_PROMOTED.format(version=r["new_version"]))

@@ -1,21 +1,25 @@
-"""Run background jobs: django-tasks' db_worker, looking after retrains whose worker died."""
+"""Run background jobs: django-tasks' db_worker, with retrains and shadows looked after."""
 
+import logging
 import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from recognizer.modelops import jobs
+from recognizer.modelops import jobs, shadow
 
+logger = logging.getLogger(__name__)
 REAPED = "Retrain #{id}: its worker stopped answering; {message}"
 
 
 class Command(BaseCommand):
     help = (
-        "Run queued background jobs (retraining), as manage.py db_worker does; also, as it "
-        "starts and every RETRAIN_REAP_S, resume or fail retrains whose worker died."
+        "Run queued background jobs (retraining), as manage.py db_worker does. Beside them: "
+        "resume or fail retrains whose worker died (as it starts and every RETRAIN_REAP_S), "
+        "and read new drawings with every shadowing version (every SHADOW_READ_S)."
     )
 
     def add_arguments(self, parser):
@@ -25,8 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args, batch: bool, no_startup_delay: bool, **options):
         self._reap()
         stop = threading.Event()
-        reaper = threading.Thread(target=self._reap_every, args=(stop,), daemon=True)
-        reaper.start()
+        beside = threading.Thread(target=self._beside, args=(stop,), daemon=True)
+        beside.start()
         flags = [
             *(["--batch"] if batch else []),
             *(["--no-startup-delay"] if no_startup_delay else []),
@@ -36,10 +40,19 @@ class Command(BaseCommand):
         finally:
             stop.set()
 
-    def _reap_every(self, stop: threading.Event) -> None:
+    def _beside(self, stop: threading.Event) -> None:
+        """Read with the shadows every SHADOW_READ_S; reap dead retrains every RETRAIN_REAP_S."""
+        reaped_at = time.monotonic()
         try:
-            while not stop.wait(settings.RETRAIN_REAP_S):
-                self._reap()
+            while not stop.wait(settings.SHADOW_READ_S):
+                try:
+                    shadow.shadow_read_pending()
+                    shadow.shadow_promote_ready()
+                    if time.monotonic() - reaped_at >= settings.RETRAIN_REAP_S:
+                        reaped_at = time.monotonic()
+                        self._reap()
+                except Exception:  # a database hiccup must not end the loop
+                    logger.exception("the worker's housekeeping failed; trying again")
         finally:
             connection.close()  # this thread's own connection
 
