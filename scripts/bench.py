@@ -232,6 +232,7 @@ def main(argv=None) -> dict:
         if worker is not None:
             worker.terminate()
             worker.wait(30)
+            shutil.rmtree(env["MODEL_PATH"], ignore_errors=True)
     figures["workers"] = int(env["WEB_CONCURRENCY"])
     if worker is not None:
         figures["shadow_readings"] = int(psql(bench_url, SHADOW_READINGS))

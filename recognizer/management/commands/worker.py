@@ -42,11 +42,12 @@ class Command(BaseCommand):
 
     def _beside(self, stop: threading.Event) -> None:
         """Read with the shadows every SHADOW_READ_S; reap dead retrains every RETRAIN_REAP_S."""
-        reaped_at = time.monotonic()
+        reaped_at, behind = time.monotonic(), False
         try:
-            while not stop.wait(settings.SHADOW_READ_S):
+            # A full batch means more are waiting: read on at once, so that a shadow keeps up.
+            while not stop.wait(0 if behind else settings.SHADOW_READ_S):
                 try:
-                    shadow.shadow_read_pending()
+                    behind = shadow.shadow_read_pending() >= settings.SHADOW_BATCH
                     shadow.shadow_promote_ready()
                     if time.monotonic() - reaped_at >= settings.RETRAIN_REAP_S:
                         reaped_at = time.monotonic()
