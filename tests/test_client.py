@@ -144,5 +144,8 @@ def test_generated_client_calls_every_endpoint(client_package, live_server):
     assert unlabelled.id not in {d.id for d in queue.results}  # the reviewer settled it
     assert uploaded.id in {d.id for d in queue.results}
     assert all(d.review_reasons[-1].value == "unreviewed" for d in queue.results)
+    models = call(client_package, "api.api_models_retrieve", client=client).parsed
+    assert [v.version for v in models.versions if v.serving] == [models.serving]
+    assert models.drift.enough is False
     call(client_package, "healthz.healthz_retrieve", client=client)
     call(client_package, "livez.livez_retrieve", client=client)

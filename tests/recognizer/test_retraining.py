@@ -14,7 +14,7 @@ from ml.inference import CURRENT
 from ml.label_quality import mistap
 from recognizer.core.owners import Owner
 from recognizer.drawings import labelling, services
-from recognizer.modelops import promotions, retraining
+from recognizer.modelops import promotions, retraining, shadow
 from recognizer.modelops.promotions import model_rollback
 from recognizer.modelops.retraining import RetrainOptions, model_retrain
 from recognizer.models import Drawing, ModelPromotion, ModelVersion
@@ -123,7 +123,14 @@ def test_retrain_promotes_a_better_model_and_the_next_prediction_carries_it(
 
 
 def test_retrain_approved_offline_shadows_until_live_drawings_judge_it(
-    models_dir, labelled_drawings, weak_model, monkeypatch, settings
+    models_dir,
+    labelled_drawings,
+    weak_model,
+    monkeypatch,
+    settings,
+    api_client,
+    digit_png,
+    staff_user,
 ):
     monkeypatch.setattr(promotion_rule, "FLAG_TOLERANCE", 1.0)  # as above: accuracy decides
     settings.LIVE_EVIDENCE_MIN = 50
@@ -135,6 +142,18 @@ def test_retrain_approved_offline_shadows_until_live_drawings_judge_it(
     assert registry.serving_version(models_dir) == weak and not ModelPromotion.objects.exists()
     stored = ModelVersion.objects.get(name=result.version)
     assert stored.shadow_since is not None and stored.report["awaiting_live"] is True
+
+    # Drawings stored from now on are read by the candidate too, in the worker.
+    for index in range(3):
+        body = {"image": _b64(digit_png(index))}
+        assert api_client.post("/api/predictions/", body, format="json").status_code == 201
+    assert shadow.shadow_read_pending() == 3
+    api_client.force_authenticate(staff_user)
+    rows = {row["version"]: row for row in api_client.get("/api/models/").json()["versions"]}
+    live = rows[result.version]["live"]
+    assert rows[result.version]["shadowing"] and rows[weak]["serving"]
+    assert (live["source"], live["readings"]) == ("shadow", 3)
+    assert 0 <= live["agreement_with_serving"] <= 1
 
 
 def _b64(png: bytes) -> str:
