@@ -45,6 +45,12 @@ def draw_and_label(client, digit_png, mnist_test, count: int, labelled: int) -> 
     return [row["id"] for row in response.json()["results"]]
 
 
+def awaiting_live(version: str) -> None:
+    """Shadow `version` as a retrain does with a candidate it approved offline."""
+    shadow.model_shadow_start(version=version, by=None)
+    ModelVersion.objects.filter(name=version).update(report={"awaiting_live": True})
+
+
 def version_row(client, name: str) -> dict:
     body = client.get(MODELS).json()
     return next(row for row in body["versions"] if row["version"] == name)
@@ -83,8 +89,7 @@ def test_a_shadow_as_good_live_is_promoted_once_the_evidence_is_in(
     candidate, user_client, digit_png, mnist_test, settings
 ):
     settings.LIVE_EVIDENCE_MIN = 6
-    shadow.model_shadow_start(version=candidate, by=None)
-    ModelVersion.objects.filter(name=candidate).update(report={"awaiting_live": True})
+    awaiting_live(candidate)
     draw_and_label(user_client, digit_png, mnist_test, count=8, labelled=5)
     shadow.shadow_read_pending()
     assert shadow.shadow_promote_ready() == []  # 5 of 6: it waits
@@ -101,8 +106,7 @@ def test_a_shadow_worse_live_is_refused_and_says_so(
     candidate, user_client, digit_png, mnist_test, settings
 ):
     settings.LIVE_EVIDENCE_MIN = 4
-    shadow.model_shadow_start(version=candidate, by=None)
-    ModelVersion.objects.filter(name=candidate).update(report={"awaiting_live": True})
+    awaiting_live(candidate)
     draw_and_label(user_client, digit_png, mnist_test, count=4, labelled=4)
     shadow.shadow_read_pending()
     # Its reading of one labelled drawing was wrong where the serving model was right.
