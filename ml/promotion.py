@@ -125,7 +125,7 @@ class LiveEvidence:
 
     def decision(self, minimum: int) -> tuple[bool | None, str]:
         """Return (promote?, why); None while fewer than `minimum` drawings can judge it."""
-        if self.count < minimum:
+        if self.count < max(minimum, 1):  # no drawing at all judges nothing
             return None, WAIT_LIVE.format(count=self.count, minimum=minimum)
         if self.new < self.current:
             return False, REFUSE_LIVE.format(count=self.count, new=self.new, current=self.current)

@@ -8,7 +8,7 @@ serving model on LIVE_EVIDENCE_MIN labelled live drawings, and refused if it is 
 
 from __future__ import annotations
 
-import logging
+from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,7 +24,6 @@ from recognizer.modelops.promotions import model_promote, model_version_store, v
 from recognizer.models import NOT_A_DIGIT, Drawing, ModelPromotion, ModelVersion, ShadowReading
 from recognizer.serving import versions
 
-logger = logging.getLogger(__name__)
 ERROR_NOT_STORED = "There is no version {version}, neither stored nor in this host's models folder."
 ERROR_SERVING = "{version} is serving: a shadow reads beside the serving model, not as it."
 _predictors: dict[str, Predictor] = {}  # per worker process, one per shadowing version
@@ -86,9 +85,7 @@ def _shadow_store(version: str, rows: list[tuple[int, bytes]]) -> None:
                 drawing_id=pk,
                 version=version,
                 digit=reading.digit,
-                answer=NOT_A_DIGIT
-                if reading.uncertain_reason == NOT_A_DIGIT_REASON
-                else reading.digit,
+                answer=_answer(reading),
                 confidence=reading.confidence,
                 uncertain=reading.uncertain,
             )
@@ -114,12 +111,12 @@ def shadow_promote_ready() -> list[str]:
         promote, reason = evidence.decision(settings.LIVE_EVIDENCE_MIN)
         if promote is None:
             continue
-        report = {**version.report, "awaiting_live": False, "live": evidence.__dict__}
-        ModelVersion.objects.filter(pk=version.pk).update(report={**report, "reason": reason})
-        if promote:
+        report = {**version.report, "awaiting_live": False, "live": asdict(evidence)}
+        if promote:  # first: if it fails, the version still awaits and is judged again
             model_promote(
                 version=version.name, by=None, action=ModelPromotion.Action.RETRAIN, report=report
             )
+        ModelVersion.objects.filter(pk=version.pk).update(report={**report, "reason": reason})
         selectors.retrain_job_for(version.name).update(message=reason)
         judged.append(version.name)
     return judged
