@@ -211,7 +211,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # for RETRAIN_DEAD_AFTER_S is taken for dead (its worker was killed) by any worker, which
 # resumes it from its last epoch, at most RETRAIN_MAX_ATTEMPTS runs in all, then fails it.
 RETRAIN_HEARTBEAT_S = float(os.environ.get("RETRAIN_HEARTBEAT_S", 10))
-RETRAIN_DEAD_AFTER_S = float(os.environ.get("RETRAIN_DEAD_AFTER_S", 120))
+RETRAIN_DEAD_AFTER_S = float(os.environ.get("RETRAIN_DEAD_AFTER_S", 60))
 RETRAIN_MAX_ATTEMPTS = int(os.environ.get("RETRAIN_MAX_ATTEMPTS", 3))
 # How often a worker looks for dead retrains, besides when it starts.
 RETRAIN_REAP_S = float(os.environ.get("RETRAIN_REAP_S", 30))

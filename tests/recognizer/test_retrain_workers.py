@@ -20,7 +20,7 @@ from tests.conftest import served_shipped_model, subprocess_env
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 # Heartbeats each second, dead after 5 s of silence, looked for every second: the test's
-# clock; the defaults (10 s, 120 s, 30 s) make the same story take about two minutes.
+# clock; with the defaults (10 s, 60 s, 30 s) the same story takes at most a minute and a half.
 FAST = {
     "RETRAIN_HEARTBEAT_S": "1",
     "RETRAIN_DEAD_AFTER_S": "5",
