@@ -35,6 +35,7 @@ REQUEUED = (
 )
 CANCEL_ASKED = "Cancelling: it stops at the end of the current epoch."
 CANCELLED_QUEUED = "Cancelled before a worker took it."
+CANCELLED_LOST = "Cancelled; its worker had stopped answering before the epoch ended."
 ERROR_NOT_ACTIVE = "Retrain #{id} has already {status}; nothing to cancel."
 
 
@@ -97,7 +98,7 @@ def retrain_jobs_reap() -> list[RetrainJob]:
 
 def _job_after_worker_lost(job: RetrainJob, seconds: float) -> None:
     if job.cancel_requested:
-        retrain_job_update(job, status=RetrainJob.Status.CANCELLED, message=CANCELLED_QUEUED)
+        retrain_job_update(job, status=RetrainJob.Status.CANCELLED, message=CANCELLED_LOST)
     elif job.attempts >= settings.RETRAIN_MAX_ATTEMPTS:
         message = ERROR_WORKER_LOST.format(seconds=seconds, runs=job.attempts)
         retrain_job_update(job, status=RetrainJob.Status.FAILED, message=message)

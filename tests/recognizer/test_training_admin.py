@@ -117,6 +117,20 @@ def test_a_retrain_whose_worker_died_no_longer_blocks_the_next(
     assert RetrainJob.objects.filter(active=True).count() == 1
 
 
+def test_a_cancelled_retrain_whose_worker_died_ends_cancelled(models_dir, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    silent = timezone.now() - dt.timedelta(seconds=settings.RETRAIN_DEAD_AFTER_S + 1)
+    job = RetrainJob.objects.create(
+        status="running", attempts=1, cancel_requested=True, heartbeat_at=silent
+    )
+    assert [j.pk for j in jobs.retrain_jobs_reap()] == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.active, job.message) == ("cancelled", None, jobs.CANCELLED_LOST)
+
+
 def test_a_retrain_is_cancelled_from_its_page(client, trainer, models_dir):
     client.post(START, {"quick": "on"})
     job = RetrainJob.objects.get()
