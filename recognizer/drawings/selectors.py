@@ -61,12 +61,12 @@ def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
     by_version = drawings.values("prediction__model_version").annotate(**counts)
     return {
         **totals,
-        "accuracy": _ratio(totals["correct"], totals["labelled"]),
+        "accuracy": ratio(totals["correct"], totals["labelled"]),
         "per_digit": [
             {
                 "digit": d,
                 "labelled": sum(confusion[d]),
-                "accuracy": _ratio(confusion[d][d], sum(confusion[d])),
+                "accuracy": ratio(confusion[d][d], sum(confusion[d])),
             }
             for d in range(10)
         ],
@@ -77,7 +77,7 @@ def drawing_stats(drawings: QuerySet[Drawing]) -> dict:
                 "uncertain": row["uncertain"],
                 "labelled": row["labelled"],
                 "correct": row["correct"],
-                "accuracy": _ratio(row["correct"], row["labelled"]),
+                "accuracy": ratio(row["correct"], row["labelled"]),
             }
             for row in by_version.order_by("prediction__model_version")
         ],
@@ -99,7 +99,8 @@ def _browser_agreement(drawings: QuerySet[Drawing]) -> dict:
     )
 
 
-def _ratio(part: int, whole: int) -> float | None:
+def ratio(part: int, whole: int) -> float | None:
+    """Return part / whole to four places, or None when there is no whole."""
     return round(part / whole, 4) if whole else None
 
 
@@ -186,8 +187,8 @@ def _per_reviewer() -> list[dict]:
         {
             "reviewer": name,
             **counts[name],
-            "agreement": _ratio(counts[name]["agreed"], counts[name]["compared"]),
-            "overturn_rate": _ratio(counts[name]["overturned"], counts[name]["drawer_answers"]),
+            "agreement": ratio(counts[name]["agreed"], counts[name]["compared"]),
+            "overturn_rate": ratio(counts[name]["overturned"], counts[name]["drawer_answers"]),
         }
         for name in sorted(counts)
     ]
@@ -208,7 +209,7 @@ def _drawer_answers() -> list[dict]:
                 "answer": answer,
                 "reviewed": reviewed,
                 "overturned": overturned,
-                "overturn_rate": _ratio(overturned, reviewed),
+                "overturn_rate": ratio(overturned, reviewed),
             }
         )
     return answers

@@ -17,6 +17,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from ml import drift
+from recognizer.drawings.selectors import ratio
 from recognizer.models import (
     ANSWER,
     NOT_A_DIGIT,
@@ -77,8 +78,8 @@ def model_live_evidence(candidate: str, serving: str) -> dict:
     count = counts["count"]
     return {
         "count": count,
-        "current": _ratio(counts["current"], count),
-        "new": _ratio(counts["new"], count),
+        "current": ratio(counts["current"], count),
+        "new": ratio(counts["new"], count),
     }
 
 
@@ -142,7 +143,7 @@ def _shadow_figures() -> dict[str, dict]:
         )
     )
     return {
-        row["version"]: _live(row, "shadow", agreement=_ratio(row["agree"], row["readings"]))
+        row["version"]: _live(row, "shadow", agreement=ratio(row["agree"], row["readings"]))
         for row in rows
     }
 
@@ -152,14 +153,10 @@ def _live(row: dict, source: str, *, agreement: float | None) -> dict:
         "source": source,
         "readings": row["readings"],
         "labelled": row["labelled"],
-        "accuracy": _ratio(row["right"], row["labelled"]),
+        "accuracy": ratio(row["right"], row["labelled"]),
         "agreement_with_serving": agreement,
-        "not_sure_rate": _ratio(row["not_sure"], row["readings"]),
+        "not_sure_rate": ratio(row["not_sure"], row["readings"]),
     }
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def reading_drift() -> dict:
@@ -197,8 +194,8 @@ def _window(drawings: QuerySet[Drawing]) -> drift.Window:
 def _window_shown(window: drift.Window) -> dict:
     return {
         "drawings": window.drawings,
-        "answer_shares": [_ratio(n, window.drawings) for n in window.answers],
-        "not_sure_rate": _ratio(window.not_sure, window.drawings),
+        "answer_shares": [ratio(n, window.drawings) for n in window.answers],
+        "not_sure_rate": ratio(window.not_sure, window.drawings),
         "mean_confidence": None
         if window.confidence_mean is None
         else round(window.confidence_mean, 4),
