@@ -2,6 +2,7 @@
 
 python -m ml.evaluate                      # the official test set, from the shipped model
 python -m ml.evaluate --split validation   # the validation split (use this for tuning)
+python -m ml.evaluate --numbers 2000       # whole numbers drawn from the test set's digits
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ml import data
+from ml import data, number_eval
 from ml.cli import progress, run
 from ml.config import model_path
 from ml.inference import Predictor, resolve_model_dir
@@ -23,6 +24,7 @@ from ml.measure import (
 from ml.preprocessing import preprocess_images
 
 DEFAULT_MODEL_PATH = model_path()
+NUMBER_SEEDS = {"test": 4242, "validation": 4243}  # the generated numbers' own seeds
 
 
 def main(argv=None) -> None:
@@ -34,6 +36,9 @@ def main(argv=None) -> None:
     parser.add_argument("--limit", type=int, help="only the first N digits")
     parser.add_argument("--data", help="MNIST .pkl.gz, .npz or labelled .csv (default: bundled)")
     parser.add_argument("--test-data", help="a labelled test .csv to go with a --data .csv")
+    parser.add_argument(
+        "--numbers", type=int, metavar="N", help="instead, read N numbers of 2-6 of the digits"
+    )
     args = parser.parse_args(argv)
 
     mnist = data.load_mnist(args.data, args.test_data)
@@ -43,6 +48,9 @@ def main(argv=None) -> None:
     if args.limit:
         digits = data.Digits(digits.images[: args.limit], digits.labels[: args.limit])
     predictor = Predictor(resolve_model_dir(args.model))
+    if args.numbers:
+        report_numbers(predictor, digits, args.numbers, args.split)
+        return
     probs = served_probabilities(predictor, preprocess_images(digits.images))
     accuracy = accuracy_of(probs, digits.labels)
     source = Path(args.data).name if args.data else "MNIST"
@@ -56,6 +64,23 @@ def main(argv=None) -> None:
     if canvas.rejected:
         print(f"  rejected as empty/invalid: {canvas.rejected}")
     report_uncertainty(predictor, digits, outputs, args.split)
+
+
+def report_numbers(predictor: Predictor, digits: data.Digits, count: int, split: str) -> None:
+    """Print how well whole numbers drawn from `digits` are read, and what went wrong."""
+    seed = NUMBER_SEEDS[split]
+    report, single = number_eval.report(predictor, digits, count, seed, progress=progress)
+    print(f"model {predictor.version} on {report.numbers} numbers drawn from the MNIST {split} set")
+    print(f"whole numbers read right: {report.whole_accuracy:.2%} (seed {seed})")
+    for length, (right, total) in sorted(report.by_length.items()):
+        print(f"  {length} digits               {right / total:.2%} ({right} of {total})")
+    right, total = report.touching
+    if total:
+        print(f"  with touching digits   {right / total:.2%} ({right} of {total})")
+    print(f"per-digit accuracy:       {report.digit_accuracy:.2%} ({report.digits} digits)")
+    print(f"the same digits alone:    {single:.2%} (one canvas PNG each)")
+    kinds = ", ".join(f"{kind} {report.errors[kind]}" for kind in number_eval.KINDS)
+    print(f"numbers read wrong: {report.numbers - report.whole_right} ({kinds})")
 
 
 def report_uncertainty(predictor: Predictor, digits: data.Digits, canvas, split: str) -> None:

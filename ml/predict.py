@@ -1,7 +1,8 @@
-"""Predict digits in image files, folders of images, or CSVs of pixels.
+"""Predict digits in image files, folders of images, or CSVs of pixels; or whole numbers.
 
 python -m ml.predict digits/ seven.png             # one line per input
 python -m ml.predict test.csv --output out.csv --format kaggle
+python -m ml.predict --number year.png             # every digit of a drawn number
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from ml.config import model_path
 from ml.data import DataFormatError, load_csv
 from ml.inference import Predictor, resolve_model_dir
+from ml.numbers import read_number
 from ml.preprocessing import PreprocessingError, preprocess, preprocess_array
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
@@ -25,18 +27,39 @@ BATCH = 256
 @dataclass(frozen=True)
 class Row:
     name: str
-    digit: int | None
+    digit: int | str | None  # a whole number's digits with --number
     confidence: float | None
     error: str = ""
     uncertain: str = ""  # "not_a_digit" or "ambiguous" when the model is not sure
+
+
+def image_files(paths: list[Path]) -> Iterator[Path]:
+    """Yield the image files named, and those in the folders named, in order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            yield path
+
+
+def read_numbers(predictor: Predictor, paths: list[Path]) -> Iterator[Row]:
+    """Read each image as a whole number: its digits, and the least confident one's confidence."""
+    for path in image_files(paths):
+        try:
+            number = read_number(predictor, path.read_bytes())
+        except (PreprocessingError, OSError) as error:
+            yield Row(str(path), None, None, str(error))
+            continue
+        confidence = min(digit.reading.confidence for digit in number.digits)
+        uncertain = "uncertain" if number.uncertain else ""
+        yield Row(str(path), number.number, confidence, uncertain=uncertain)
 
 
 def inputs(paths: list[Path]) -> Iterator[tuple[str, object]]:
     """Yield (name, model input or error message) for every image and CSV row."""
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            yield from inputs(files)
+            yield from inputs(list(image_files([path])))
         elif path.suffix.lower() == ".csv":
             try:
                 digits = load_csv(path)
@@ -77,7 +100,7 @@ def predict_all(predictor: Predictor, items, progress) -> Iterator[Row]:
     yield from flush()
 
 
-def write_csv(rows: list[Row], path: Path, kaggle: bool) -> None:
+def write_csv(rows: list[Row], path: Path, kaggle: bool, column: str = "digit") -> None:
     """Write results as file,digit,confidence,uncertain,error or as Kaggle's ImageId,Label."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -85,7 +108,7 @@ def write_csv(rows: list[Row], path: Path, kaggle: bool) -> None:
             writer.writerow(["ImageId", "Label"])
             writer.writerows((i, row.digit) for i, row in enumerate(rows, start=1) if not row.error)
         else:
-            writer.writerow(["file", "digit", "confidence", "uncertain", "error"])
+            writer.writerow(["file", column, "confidence", "uncertain", "error"])
             for row in rows:
                 confidence = "" if row.confidence is None else f"{row.confidence:.4f}"
                 digit = "" if row.digit is None else row.digit
@@ -111,12 +134,19 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, help="also write the results to this CSV")
     parser.add_argument("--format", choices=["rows", "kaggle"], default="rows")
     parser.add_argument("--quiet", action="store_true", help="no per-input lines or progress")
+    parser.add_argument(
+        "--number", action="store_true", help="each image is a whole number: read every digit"
+    )
     args = parser.parse_args(argv)
 
     predictor = Predictor(resolve_model_dir(args.model))
     show_progress = not args.quiet and sys.stderr.isatty()
     rows = []
-    for row in predict_all(predictor, inputs(args.paths), progress_bar(show_progress)):
+    if args.number:
+        found = read_numbers(predictor, args.paths)
+    else:
+        found = predict_all(predictor, inputs(args.paths), progress_bar(show_progress))
+    for row in found:
         rows.append(row)
         if not args.quiet:
             if row.error:
@@ -126,7 +156,8 @@ def main(argv=None) -> int:
     if show_progress:
         print(file=sys.stderr)
     if args.output:
-        write_csv(rows, args.output, args.format == "kaggle")
+        column = "number" if args.number else "digit"
+        write_csv(rows, args.output, args.format == "kaggle", column)
     failed = sum(1 for row in rows if row.error)
     if failed or not rows:
         print(f"{failed} of {len(rows)} inputs could not be read", file=sys.stderr)

@@ -116,16 +116,23 @@ def preprocess_images(images: np.ndarray) -> np.ndarray:
 
 def declared_pixels(data: bytes) -> int:
     """Return how many pixels an image's header declares (0 when it is not a readable image)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            width, height = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS).size
-    except Exception:
-        return 0
+    width, height = declared_size(data)
     return width * height
 
 
-def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def declared_size(data: bytes) -> tuple[int, int]:
+    """Return the width and height an image's header declares ((0, 0) when unreadable)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS).size
+    except Exception:
+        return 0, 0
+
+
+def decode_image(
+    data: bytes, *, max_pixels: int = MAX_PIXELS, work_side: int = WORK_SIDE
+) -> Image.Image:
     """Decode bytes to a Pillow image, refusing non-images, damage and bombs."""
     if not data:
         raise InvalidImageError(ERROR_EMPTY_FILE)
@@ -143,9 +150,9 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
             ERROR_TOO_LARGE.format(width=image.width, height=image.height, limit=max_pixels)
         )
     try:
-        image.draft(None, (WORK_SIDE, WORK_SIDE))  # JPEG decodes at 1/2-1/8 scale; others ignore
+        image.draft(None, (work_side, work_side))  # JPEG decodes at 1/2-1/8 scale; others ignore
         image.load()
-        upright = _reduced(image)
+        upright = _reduced(image, work_side)
         ImageOps.exif_transpose(upright, in_place=True)  # no copy when nothing turns
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidImageError(ERROR_CORRUPT) from exc
@@ -153,8 +160,8 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     return upright
 
 
-def _reduced(image: Image.Image) -> Image.Image:
-    factor = max(image.size) // WORK_SIDE
+def _reduced(image: Image.Image, work_side: int) -> Image.Image:
+    factor = max(image.size) // work_side
     if factor < 2:
         return image
     if image.mode.startswith("I;16"):
@@ -162,6 +169,12 @@ def _reduced(image: Image.Image) -> Image.Image:
     elif image.mode not in REDUCIBLE_MODES:
         image = image.convert("RGBA")
     return image.reduce(factor)
+
+
+def ink_map(image: Image.Image) -> tuple[tuple[int, int], np.ndarray]:
+    """Return where the drawing's ink starts in `image` (left, top), and its ink map there."""
+    box, ink = _boxed_ink_map(image)
+    return (box[0], box[1]) if box else (0, 0), ink
 
 
 def _boxed_ink_map(image: Image.Image) -> tuple[tuple[int, int, int, int] | None, np.ndarray]:

@@ -19,7 +19,7 @@ def render_canvas(
 ) -> bytes:
     """Return PNG bytes of a 28x28 uint8 digit drawn large, somewhere on a canvas."""
     size = size or int(rng.choice(CANVAS_SIZES))
-    ink = _strokes(digit, target=int(size * rng.uniform(0.3, 0.85)), rng=rng)
+    ink = strokes(digit, target=int(size * rng.uniform(0.3, 0.85)), rng=rng)
     canvas = np.zeros((size, size), dtype=np.float32)
     top = int(rng.integers(0, size - ink.shape[0] + 1))
     left = int(rng.integers(0, size - ink.shape[1] + 1))
@@ -28,7 +28,7 @@ def render_canvas(
     return encode(canvas, encoding, rng)
 
 
-def _strokes(digit: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
+def strokes(digit: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
     """Enlarge the digit to `target` px tall with crisp, anti-aliased strokes of random width."""
     rows = np.flatnonzero(digit.max(axis=1) > 25)
     cols = np.flatnonzero(digit.max(axis=0) > 25)

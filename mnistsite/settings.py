@@ -174,6 +174,8 @@ MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024))
 # from the header before a pixel is decoded.
 MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", 2048 * 2048))
 MAX_BATCH_SIZE = int(os.environ.get("MAX_BATCH_SIZE", 64))
+# A drawn number with more digits than this is refused (422): a postcode, a year, an amount.
+NUMBER_MAX_DIGITS = int(os.environ.get("NUMBER_MAX_DIGITS", 12))
 # All the images of one request, from their headers, before any is decoded: 32 MP is 8
 # drawings of the largest size, or 64 of 700x700 (a 280 px canvas PNG is 0.08 MP).
 MAX_REQUEST_PIXELS = int(os.environ.get("MAX_REQUEST_PIXELS", 32 * 1000 * 1000))

@@ -4,13 +4,18 @@ from rest_framework.routers import DefaultRouter
 
 from recognizer.drawings import api, views
 from recognizer.modelops import api as modelops_api
+from recognizer.numbers import api as numbers_api
+from recognizer.numbers import views as numbers_views
 from recognizer.review import api as review_api
 from recognizer.serving import browser, health
 
 router = DefaultRouter()
 router.register("predictions", api.PredictionViewSet, basename="prediction")
+router.register("numbers", numbers_api.NumberViewSet, basename="number")
 
 api_patterns = [
+    # Before the router's: "read" is not a number's id.
+    path("numbers/read/", numbers_api.NumberReadingView.as_view(), name="number-read"),
     path("", include(router.urls)),
     path("readings/", api.ReadingView.as_view(), name="reading"),
     path("stats/", api.StatsView.as_view(), name="stats"),
@@ -29,6 +34,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("number/", numbers_views.number, name="number"),
     path("history/", views.history, name="history"),
     path("healthz", health.HealthView.as_view(), name="healthz"),
     path("livez", health.LivenessView.as_view(), name="livez"),

@@ -49,9 +49,9 @@ def phone_page(browser, base_url: str, viewport: dict):
     return page, context.new_cdp_session(page)
 
 
-def draw(page, points, *, steps: int = 12) -> None:
+def draw(page, points, *, steps: int = 12, canvas: str = "#digit-canvas") -> None:
     """Draw one stroke with the mouse through points given as fractions of the canvas."""
-    box = page.locator("#digit-canvas").bounding_box()
+    box = page.locator(canvas).bounding_box()
     to_px = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
     page.mouse.move(*to_px[0])
     page.mouse.down()

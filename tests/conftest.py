@@ -262,3 +262,19 @@ def staff_client(staff_user):
     client = APIClient()
     client.force_login(staff_user)
     return client
+
+
+def number_png(indices, *, seed: int = 0, touch_share: float = 0.0, encoding="transparent"):
+    """Draw MNIST test digits `indices` side by side as one wide PNG, as a canvas sends it."""
+    from ml.number_synth import compose
+    from ml.synth import encode
+
+    digits = mnist_test_digits()
+    rng = np.random.default_rng(seed)
+    ink, _ = compose([digits.images[i] for i in indices], rng, touch_share=touch_share)
+    return encode(ink, encoding, rng)
+
+
+def number_of(indices) -> str:
+    """Return the digits MNIST test digits `indices` are, as a string."""
+    return "".join(str(mnist_test_digits().labels[i]) for i in indices)

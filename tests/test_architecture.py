@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["core", "serving", "drawings", "modelops", "review"]
+AREAS = ["core", "serving", "drawings", "numbers", "modelops", "review"]
 PACKAGES = ["recognizer", "ml", "mnistsite"]
 MAX_LINES = 350
 TRAINING_SIDE = ("ml.training", "ml.promotion", "ml.measure", "ml.negatives", "tensorflow", "keras")

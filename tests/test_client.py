@@ -15,6 +15,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from recognizer.core import access
+from tests.conftest import number_png
 from tests.factories import UserFactory, stroke_png
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -144,8 +145,47 @@ def test_generated_client_calls_every_endpoint(client_package, live_server):
     assert unlabelled.id not in {d.id for d in queue.results}  # the reviewer settled it
     assert uploaded.id in {d.id for d in queue.results}
     assert all(d.review_reasons[-1].value == "unreviewed" for d in queue.results)
+    _call_numbers(client_package, client, models)
     models = call(client_package, "api.api_models_retrieve", client=client).parsed
     assert [v.version for v in models.versions if v.serving] == [models.serving]
     assert models.drift.enough is False
     call(client_package, "healthz.healthz_retrieve", client=client)
     call(client_package, "livez.livez_retrieve", client=client)
+
+
+def _call_numbers(client_package, client, models):
+    """Read, store, list, fetch and correct a whole number through the typed client."""
+    png = number_png([1, 3, 1, 11])
+    image = base64.b64encode(png).decode()
+    strokes = [[[10.0, 10.0], [10.0, 30.0]]]
+    read = call(
+        client_package,
+        "api.api_numbers_read_create",
+        client=client,
+        body=models.NumberCreateRequest(image=image),
+    ).parsed
+    assert read.number == "2026" and len(read.digits) == 4
+    stored = call(
+        client_package,
+        "api.api_numbers_create",
+        client=client,
+        body=models.NumberCreateRequest(image=image, strokes=strokes),
+        idempotency_key="2026-client",
+    ).parsed
+    assert stored.digits[0].drawing.endswith(
+        f"/api/predictions/{stored.digits[0].drawing.split('/')[-2]}/"
+    )
+    listed = call(client_package, "api.api_numbers_list", client=client).parsed
+    assert [n.id for n in listed.results] == [stored.id]
+    one = str(stored.id)
+    call(client_package, "api.api_numbers_retrieve", id=one, client=client)
+    corrected = call(
+        client_package,
+        "api.api_numbers_partial_update",
+        id=one,
+        client=client,
+        body=models.NumberFeedbackRequest(digits="2027"),
+    ).parsed
+    assert [d.label for d in corrected.digits] == [2, 0, 2, 7]
+    image_back = call(client_package, "api.api_numbers_image_retrieve", id=one, client=client)
+    assert image_back.content == png

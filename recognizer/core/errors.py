@@ -47,6 +47,9 @@ STATUS_BY_CODE = {
     "already_labelled": status.HTTP_409_CONFLICT,
     "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "too_much_work": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "too_many_digits": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "not_digits": status.HTTP_422_UNPROCESSABLE_ENTITY,
+    "digit_count": status.HTTP_422_UNPROCESSABLE_ENTITY,
 }
 
 

@@ -180,6 +180,16 @@ def drawing_create_batch(
     return drawings
 
 
+def drawing_build(*, image: bytes, reading: Reading, source: str, owner: Owner) -> Drawing:
+    """Return a validated, unsaved drawing read elsewhere (a digit of a number)."""
+    return _drawing_new(image, reading, source=source, owner=owner)
+
+
+def drawing_save(*, drawing: Drawing) -> None:
+    """Store a drawing from `drawing_build` and its prediction (in the caller's transaction)."""
+    _drawing_save(drawing, label=None, owner=Owner())
+
+
 def _drawing_new(
     image: bytes,
     result: Reading,

@@ -28,6 +28,7 @@ from recognizer.models.modelops import (
     RetrainJob,
     ShadowReading,
 )
+from recognizer.models.numbers import Number, NumberDigit, validate_box
 from recognizer.models.sql import JSONArrayLength
 
 __all__ = [
@@ -44,12 +45,15 @@ __all__ = [
     "LabelChange",
     "ModelPromotion",
     "ModelVersion",
+    "Number",
+    "NumberDigit",
     "Prediction",
     "RetrainCheckpoint",
     "RetrainJob",
     "ShadowReading",
     "label_name",
     "likely_wrong_q",
+    "validate_box",
     "validate_model_input",
     "validate_probabilities",
 ]

@@ -78,3 +78,33 @@ export function recentDrawings() {
 export function servingModel() {
   return request("/api/models/serving/", { cache: "no-cache" });
 }
+
+function numberForm(file, strokes, fields = {}) {
+  const form = imageForm(file, fields);
+  if (strokes) form.append("strokes", JSON.stringify(strokes));
+  return form;
+}
+
+// Every digit of a drawn number; the server stores nothing.
+export function readNumber(file, strokes, { signal }) {
+  return request("/api/numbers/read/", { method: "POST", body: numberForm(file, strokes), signal });
+}
+
+// Store a finished number once (one drawing per digit): a retry with the key returns it.
+export function storeNumber(file, strokes, { key, keepalive = false }) {
+  return request("/api/numbers/", {
+    method: "POST",
+    body: numberForm(file, strokes, { source: "canvas" }),
+    headers: { "Idempotency-Key": key },
+    keepalive,
+  });
+}
+
+// Say which number it really was: one digit for each digit read.
+export function correctNumber(url, digits) {
+  return request(url, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ digits }),
+  });
+}

@@ -1,13 +1,14 @@
-// A square drawing pad: mouse, finger and pen through Pointer Events, sharp on high-DPI screens.
-// Strokes are kept in coordinates from 0 to 1, so a resize redraws them exactly, and the
-// image sent to the model is drawn afresh at 280 px whatever the screen's pixel ratio.
+// A drawing pad, square or wide: mouse, finger and pen through Pointer Events, sharp on
+// high-DPI screens. Strokes are kept in coordinates from 0 to 1, so a resize redraws them
+// exactly, and the image sent to the model is drawn afresh 280 px high whatever the screen.
 
 const SEND_SIZE = 280;
 
 export class DrawingPad extends EventTarget {
-  constructor(canvas, { ink = "#111", width = 18 } = {}) {
+  constructor(canvas, { ink = "#111", width = 18, aspect = 1 } = {}) {
     super();
     this.canvas = canvas;
+    this.aspect = aspect; // width over height
     this.ctx = canvas.getContext("2d");
     this.ink = ink;
     this.penWidth = width; // in CSS pixels of a 280 px pad
@@ -53,9 +54,8 @@ export class DrawingPad extends EventTarget {
   // browser's idle time (Chromium forces them only after one second, four on Android), while
   // `toDataURL` takes a few tens of milliseconds and never stalls.
   toPNG(size = SEND_SIZE) {
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = size;
-    this.#paint(canvas.getContext("2d"), size);
+    const canvas = this.#sized(size);
+    this.#paint(canvas.getContext("2d"), canvas.width, size);
     const url = canvas.toDataURL("image/png");
     const bytes = Uint8Array.from(atob(url.slice(url.indexOf(",") + 1)), (c) => c.charCodeAt(0));
     return new Blob([bytes], { type: "image/png" });
@@ -63,11 +63,23 @@ export class DrawingPad extends EventTarget {
 
   // The same 280 px drawing as RGBA pixels, for the browser's own reading (no encoding).
   toImageData(size = SEND_SIZE) {
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = size;
+    const canvas = this.#sized(size);
     const context = canvas.getContext("2d", { willReadFrequently: true });
-    this.#paint(context, size);
-    return context.getImageData(0, 0, size, size);
+    this.#paint(context, canvas.width, size);
+    return context.getImageData(0, 0, canvas.width, size);
+  }
+
+  // The strokes in the pixels of `toPNG(size)`: a number's digits are never split mid-stroke.
+  strokesIn(size = SEND_SIZE) {
+    const width = Math.round(size * this.aspect);
+    return this.strokes.map((s) => s.points.map(([x, y]) => [x * width, y * size]));
+  }
+
+  #sized(height) {
+    const canvas = document.createElement("canvas");
+    canvas.height = height;
+    canvas.width = Math.round(height * this.aspect);
+    return canvas;
   }
 
   // A stroke is under way: its readings are provisional.
@@ -123,54 +135,56 @@ export class DrawingPad extends EventTarget {
 
   #resize() {
     const ratio = window.devicePixelRatio || 1;
-    const size = Math.round(this.canvas.getBoundingClientRect().width * ratio) || 280;
-    if (this.canvas.width !== size) {
-      this.canvas.width = size;
-      this.canvas.height = size;
+    const width = Math.round(this.canvas.getBoundingClientRect().width * ratio) || 280;
+    if (this.canvas.width !== width) {
+      this.canvas.width = width;
+      this.canvas.height = Math.round(width / this.aspect);
     }
     this.redraw();
   }
 
   redraw() {
-    this.#paint(this.ctx, this.canvas.width);
+    this.#paint(this.ctx, this.canvas.width, this.canvas.height);
   }
 
-  #paint(ctx, size) {
-    ctx.clearRect(0, 0, size, size);
+  #paint(ctx, width, height) {
+    ctx.clearRect(0, 0, width, height);
     if (this.background) {
       const b = this.background;
-      const scale = Math.min(size / b.width, size / b.height);
+      const scale = Math.min(width / b.width, height / b.height);
       const w = b.width * scale;
       const h = b.height * scale;
-      ctx.drawImage(b, (size - w) / 2, (size - h) / 2, w, h);
+      ctx.drawImage(b, (width - w) / 2, (height - h) / 2, w, h);
       return;
     }
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     ctx.strokeStyle = this.ink;
     ctx.fillStyle = this.ink;
-    for (const stroke of this.strokes) drawStroke(ctx, stroke, size);
+    for (const stroke of this.strokes) drawStroke(ctx, stroke, width, height);
   }
 }
 
-function drawStroke(ctx, { width, points }, size) {
-  const [x0, y0] = points[0];
+// The pen's width is a share of the pad's height, as on a 280 px square pad.
+function drawStroke(ctx, { width: pen, points }, width, height) {
+  const at = ([x, y]) => [x * width, y * height];
+  const [x0, y0] = at(points[0]);
   if (points.length === 1) {
     ctx.beginPath();
-    ctx.arc(x0 * size, y0 * size, (width * size) / 2, 0, Math.PI * 2);
+    ctx.arc(x0, y0, (pen * height) / 2, 0, Math.PI * 2);
     ctx.fill();
     return;
   }
-  ctx.lineWidth = width * size;
+  ctx.lineWidth = pen * height;
   ctx.beginPath();
-  ctx.moveTo(x0 * size, y0 * size);
+  ctx.moveTo(x0, y0);
   // Quadratic curves through the midpoints give smooth strokes from sparse events.
   for (let i = 1; i < points.length - 1; i += 1) {
-    const [x, y] = points[i];
-    const [nx, ny] = points[i + 1];
-    ctx.quadraticCurveTo(x * size, y * size, ((x + nx) / 2) * size, ((y + ny) / 2) * size);
+    const [x, y] = at(points[i]);
+    const [nx, ny] = at(points[i + 1]);
+    ctx.quadraticCurveTo(x, y, (x + nx) / 2, (y + ny) / 2);
   }
-  const [xn, yn] = points[points.length - 1];
-  ctx.lineTo(xn * size, yn * size);
+  const [xn, yn] = at(points[points.length - 1]);
+  ctx.lineTo(xn, yn);
   ctx.stroke();
 }

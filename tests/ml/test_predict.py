@@ -64,3 +64,20 @@ def test_predict_cli_reports_a_malformed_csv(tmp_path, capsys):
     bad.write_text("label,pixel0\n1,2\n")
     assert predict.main([str(bad), "--model", SHIPPED]) == 1
     assert "expected a header" in capsys.readouterr().err
+
+
+def test_predict_cli_reads_whole_numbers(tmp_path, capsys):
+    from tests.conftest import number_of, number_png
+
+    (tmp_path / "year.png").write_bytes(number_png([1, 3, 1, 11]))
+    (tmp_path / "blank.png").write_bytes(number_png([0])[:20])
+    out = tmp_path / "numbers.csv"
+    code = predict.main(["--number", str(tmp_path), "--model", SHIPPED, "--output", str(out)])
+    assert code == 1  # one file could not be read
+    captured = capsys.readouterr()
+    name, number, confidence = captured.out.strip().split("\t")
+    assert name.endswith("year.png") and number == number_of([1, 3, 1, 11]) == "2026"
+    assert 0 < float(confidence) <= 1
+    assert "blank.png\tERROR\t" in captured.err
+    rows = list(csv.DictReader(out.open()))
+    assert [row["number"] for row in rows] == ["", "2026"]

@@ -1,0 +1,175 @@
+"""Part a group of ink that may hold several digits: the cut the model reads best wins."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage
+
+from ml.ink_parts import EIGHT, Part, Scorer, part_key, stacked
+
+TALL = 0.4  # of the number's height: each half of a cut is at least this tall
+FAINT = 0.2  # of the median group's ink: less is a dot or a stray line, not a digit
+SPLIT_WIDTH = 0.7  # of the number's height: a group this wide may hold two digits
+MIN_PIECE = 0.08  # of the number's height: no cut closer to a group's edge than this
+CUT_BAND = 2  # columns either side of a cut that may only join a piece to one side
+MAX_ERODE = 6  # pixels of thinning, at most, to find where touching digits meet
+MAX_CORES = 4  # the largest cores thinning leaves, parted between each pair of neighbours
+CORE = 0.1  # of the largest core: smaller cores are bits of stroke, not digits
+CUTS = 4  # the thinnest columns tried per group
+DEPTH = 3  # cuts within cuts: up to 2**DEPTH digits in one connected group
+SPLIT_PRIOR = 1.0  # a cut must read as well as the group whole ...
+CONTACT_PENALTY = 1.0  # ... and by exp(this) more per stroke width of ink it cuts beyond one
+
+
+class Splitter:
+    """Choose, for one group, the cut (or none) whose digits read most confidently."""
+
+    def __init__(self, score: Scorer, height: int, area: float) -> None:
+        self.score, self.height, self.area = score, height, area
+        self.known: dict[tuple, float] = {}
+
+    def best(self, part: Part, depth: int = DEPTH) -> tuple[float, list[Part]]:
+        cuts = self._cuts(part) if depth else []
+        self._score([part, *(half for cut in cuts for half in cut)])
+        options = [(self.known[part_key(part)], [part])]
+        for left, right in cuts:
+            left_score, left_parts = self.best(left, depth - 1)
+            right_score, right_parts = self.best(right, depth - 1)
+            # Digits that touch meet along about one stroke's width; a cut through one
+            # digit crosses more ink than that.
+            crossed = max(0.0, _contact(left, right) / _stroke_width(part) - 1)
+            prior = SPLIT_PRIOR * math.exp(-CONTACT_PENALTY * crossed)
+            options.append((prior * left_score * right_score, left_parts + right_parts))
+        return max(options, key=lambda option: option[0])
+
+    def _score(self, parts: list[Part]) -> None:
+        """Score each part by how confidently the model reads it as one digit."""
+        todo = [part for part in parts if part_key(part) not in self.known]
+        if todo:
+            for part, value in zip(todo, self.score([p.digit().ink for p in todo]), strict=True):
+                self.known[part_key(part)] = float(value)
+
+    def _cuts(self, part: Part) -> list[tuple[Part, Part]]:
+        cuts = self._by_pieces(part)
+        if part.drawing.cuttable and part.width >= SPLIT_WIDTH * self.height:
+            cuts += self._by_columns(part) + _by_necks(part)
+        return [
+            (a, b)
+            for a, b in cuts
+            if self._digit_sized(a) and self._digit_sized(b) and not stacked(a, b)
+        ]
+
+    def _digit_sized(self, part: Part) -> bool:
+        return part.height >= TALL * self.height and part.area >= FAINT * self.area
+
+    def _by_pieces(self, part: Part) -> list[tuple[Part, Part]]:
+        """Split a group of pieces between two of them, ordered by their centres."""
+        if len(part.labels) < 2:
+            return []
+        pieces = [Part(frozenset([label]), part.x0, part.x1, part.drawing) for label in part.labels]
+        pieces.sort(key=lambda piece: (piece.box[0] + piece.box[2]) / 2)
+        labels = [next(iter(piece.labels)) for piece in pieces]
+        return [
+            (
+                Part(frozenset(labels[:i]), part.x0, part.x1, part.drawing),
+                Part(frozenset(labels[i:]), part.x0, part.x1, part.drawing),
+            )
+            for i in range(1, len(labels))
+        ]
+
+    def _by_columns(self, part: Part) -> list[tuple[Part, Part]]:
+        """Cut one group at its thinnest columns."""
+        columns = np.broadcast_to(np.arange(part.mask.shape[1]), part.mask.shape)
+        return [_cut(part, columns, x) for x in self._thinnest(part.mask, columns)]
+
+    def _thinnest(self, mask: np.ndarray, columns: np.ndarray) -> list[int]:
+        """Return the columns (of `columns`) with least ink: local minima, well apart."""
+        profile = np.bincount(columns[mask], minlength=int(columns.max()) + 1).astype(float)
+        inked = np.flatnonzero(profile)
+        profile = profile[inked[0] : inked[-1] + 1]
+        smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+        margin = max(1, round(MIN_PIECE * self.height))
+        inner = range(margin, len(smooth) - margin)
+        minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+        chosen: list[int] = []
+        for x in sorted(minima, key=lambda x: smooth[x]):
+            if len(chosen) < CUTS and all(abs(x - c) > margin for c in chosen):
+                chosen.append(x)
+        return [inked[0] + x for x in sorted(chosen)]
+
+
+def _contact(a: Part, b: Part) -> int:
+    """Return how many pixel edges join two parts of the same columns."""
+    x, y = a.mask, b.mask
+    return int(
+        (x[:, :-1] & y[:, 1:]).sum()
+        + (x[:, 1:] & y[:, :-1]).sum()
+        + (x[:-1] & y[1:]).sum()
+        + (x[1:] & y[:-1]).sum()
+    )
+
+
+def _stroke_width(part: Part) -> float:
+    """Return the group's stroke width: twice its ink over its outline."""
+    mask = part.mask
+    outline = mask & ~ndimage.binary_erosion(mask)
+    return max(1.0, 2 * part.area / max(1, int(outline.sum())))
+
+
+def _by_necks(part: Part) -> list[tuple[Part, Part]]:
+    """Part a group where thinning it first breaks it: digits that touch at a point.
+
+    The group is eroded a pixel at a time until it falls apart into cores; every pixel
+    then goes to its nearest core, and the cores are parted left from right.
+    """
+    mask = part.mask
+    core = mask
+    for _ in range(MAX_ERODE):
+        core = ndimage.binary_erosion(core, structure=EIGHT)
+        cores, count = ndimage.label(core, structure=EIGHT)
+        if not count:
+            return []
+        if count > 1:
+            break
+    else:
+        return []
+    sizes = ndimage.sum_labels(core, cores, range(1, count + 1))
+    kept = [i + 1 for i in np.argsort(-sizes)[:MAX_CORES] if sizes[i] >= CORE * sizes.max()]
+    if len(kept) < 2:
+        return []
+    _, (rows, cols) = ndimage.distance_transform_edt(~np.isin(cores, kept), return_indices=True)
+    nearest = cores[rows, cols] * mask
+    centres = ndimage.center_of_mass(core, cores, kept)
+    order = [label for _, label in sorted(zip((c[1] for c in centres), kept))]
+    return [
+        (
+            Part(part.labels, part.x0, part.x1, part.drawing, np.isin(nearest, order[:i])),
+            Part(part.labels, part.x0, part.x1, part.drawing, np.isin(nearest, order[i:])),
+        )
+        for i in range(1, len(order))
+    ]
+
+
+def _cut(part: Part, columns: np.ndarray, x: int) -> tuple[Part, Part]:
+    """Cut a group at column `x` of `columns`: ink that meets the other side only there
+    goes whole to its own side.
+
+    Clearing the columns around the cut parts digits that touch at a point; what still
+    reaches across (strokes that overlap) is cut along the line.
+    """
+    mask = part.mask
+    rest = mask & (np.abs(columns - x) >= CUT_BAND)
+    pieces, count = ndimage.label(rest, structure=EIGHT)
+    left = columns < x
+    if count:
+        ids = np.arange(1, count + 1)
+        first = np.asarray(ndimage.minimum(columns, pieces, ids))
+        last = np.asarray(ndimage.maximum(columns, pieces, ids))
+        whole_left, whole_right = ids[last < x + CUT_BAND], ids[first >= x - CUT_BAND]
+        left = (left & ~np.isin(pieces, whole_right)) | np.isin(pieces, whole_left)
+    return (
+        Part(part.labels, part.x0, part.x1, part.drawing, mask & left),
+        Part(part.labels, part.x0, part.x1, part.drawing, mask & ~left),
+    )

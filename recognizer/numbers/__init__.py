@@ -1,0 +1,1 @@
+"""Whole numbers: one drawing of several digits, read, stored and labelled digit by digit."""
