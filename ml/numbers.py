@@ -52,6 +52,7 @@ class NumberReading:
     digits: tuple[DigitReading, ...]
     model_version: str
     size: tuple[int, int]  # the image's width and height
+    mime_type: str = ""  # the image's type, as decoded
 
     @property
     def number(self) -> str:
@@ -83,7 +84,7 @@ def read_number(
         DigitReading(_scaled(digit.box, left, top, scale), crop, reading)
         for digit, crop, reading in zip(found, crops, readings, strict=True)
     )
-    return NumberReading(digits, predictor.version, size)
+    return NumberReading(digits, predictor.version, size, Image.MIME.get(image.format or "", ""))
 
 
 def _checked_size(data: bytes) -> tuple[int, int]:

@@ -77,14 +77,20 @@ def _label(ink: np.ndarray, strokes) -> Drawing:
     # Every ink pixel belongs to the stroke whose line passes nearest to it.
     lines = Image.new("I", (ink.shape[1], ink.shape[0]), 0)
     draw = ImageDraw.Draw(lines)
+    height, width = ink.shape
     for index, stroke in enumerate(strokes, start=1):
-        points = [(float(x), float(y)) for x, y in stroke]
+        # Off the image a point only says which way the pen went: keep it just outside.
+        points = [(_within(x, width), _within(y, height)) for x, y in stroke]
         draw.line(points if len(points) > 1 else points * 2, fill=index, width=1)
     traced = np.asarray(lines, dtype=np.int32)
     if not traced.any():
         raise EmptyDrawingError(ERROR_STROKES_OUTSIDE)
     _, (rows, cols) = ndimage.distance_transform_edt(traced == 0, return_indices=True)
     return Drawing(ink, traced[rows, cols] * mask, cuttable=False)
+
+
+def _within(value: float, size: int) -> float:
+    return min(max(float(value), -1.0), float(size))
 
 
 def _parts(drawing: Drawing) -> list[Part]:

@@ -54,9 +54,44 @@ def number_create(
     if stored := _replayed(idempotency, owner, image):
         return stored
     reading = number_read(image=image, strokes=strokes)
+    number = _number_new(image, reading, source=source, owner=owner, idempotency=idempotency)
+    places = [
+        NumberDigit(
+            drawing=drawing_build(image=d.crop, reading=d.reading, source=source, owner=owner),
+            position=position,
+            box=list(d.box),
+        )
+        for position, d in enumerate(reading.digits)
+    ]
+    for place in places:
+        place.full_clean(exclude=["number", "drawing"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            number.save()
+            for place in places:
+                drawing_save(drawing=place.drawing)  # the place takes its id as it saves
+                place.number = number
+                place.save()
+    except IntegrityError:
+        if stored := _replayed(idempotency, owner, image):  # a concurrent retry stored it
+            return stored
+        raise
+    number.replayed = False
+    return number
+
+
+def _number_new(
+    image: bytes,
+    reading: NumberReading,
+    *,
+    source: str,
+    owner: Owner,
+    idempotency: IdempotencyKey | None,
+) -> Number:
+    """Return a validated, unsaved number for `reading`."""
     number = Number(
         image=image,
-        content_type=reading.digits[0].reading.model_input.mime_type or "image/png",
+        content_type=reading.mime_type,
         width=reading.size[0],
         height=reading.size[1],
         source=source,
@@ -67,23 +102,6 @@ def number_create(
         idempotency_owner=idempotency.owner if idempotency else "",
     )
     number.full_clean(validate_constraints=False)
-    drawings = [
-        drawing_build(image=digit.crop, reading=digit.reading, source=source, owner=owner)
-        for digit in reading.digits
-    ]
-    try:
-        with transaction.atomic():
-            number.save()
-            for position, (digit, drawing) in enumerate(zip(reading.digits, drawings)):
-                drawing_save(drawing=drawing)
-                NumberDigit.objects.create(
-                    number=number, drawing=drawing, position=position, box=list(digit.box)
-                )
-    except IntegrityError:
-        if stored := _replayed(idempotency, owner, image):  # a concurrent retry stored it
-            return stored
-        raise
-    number.replayed = False
     return number
 
 

@@ -80,11 +80,14 @@ def test_number_read_stores_nothing_and_gives_boxes(api_client):
     assert _stored_nothing()
 
 
-def test_number_create_takes_a_multipart_upload(api_client):
-    upload = SimpleUploadedFile("year.png", number_png(YEAR), content_type="image/png")
+def test_number_create_takes_a_multipart_upload_and_keeps_its_type(api_client):
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(number_png(YEAR, encoding="dark_on_light"))).save(buffer, format="JPEG")
+    upload = SimpleUploadedFile("year.jpg", buffer.getvalue(), content_type="image/jpeg")
     response = api_client.post(NUMBERS, {"image": upload, "source": "upload"}, format="multipart")
     assert response.status_code == 201, response.content
     assert response.json()["source"] == "upload"
+    assert api_client.get(response.json()["image_url"])["Content-Type"] == "image/jpeg"
 
 
 def test_number_create_with_a_key_is_stored_once(api_client):
@@ -216,3 +219,10 @@ def test_number_bad_strokes_are_refused(api_client, strokes):
     assert_error(response, 400, response.json()["error"]["code"])
     assert "strokes" in response.json()["error"]["message"]
     assert _stored_nothing()
+
+
+def test_number_strokes_far_off_the_image_are_read_not_refused(api_client):
+    strokes = [[[-1e300, 5], [1e300, 1e300]], [[40, 40]]]
+    body = {"image": data_url(number_png(YEAR)), "strokes": strokes}
+    response = api_client.post(READ, body, format="json")
+    assert response.status_code == 200, response.content
