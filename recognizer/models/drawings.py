@@ -12,7 +12,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 from ml.config import PIXELS
-from recognizer.models.sql import JSONArrayLength, insert_sql
+from recognizer.models.sql import JSONArrayLength, insert_sql, owned_q
 
 DIGIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(9)]
 NOT_A_DIGIT = 10  # a label (and the model's eleventh output): the drawing is no digit at all
@@ -129,12 +129,7 @@ class DrawingQuerySet(models.QuerySet):
 
     def owned_by(self, *, user=None, session_key: str = ""):
         """Drawings made by this signed-in user or this anonymous browser session."""
-        owner = Q(pk__in=[])
-        if user is not None and user.is_authenticated:
-            owner |= Q(user=user)
-        if session_key:
-            owner |= Q(session_key=session_key, user__isnull=True)
-        return self.filter(owner)
+        return self.filter(owned_q(user=user, session_key=session_key))
 
 
 class Drawing(models.Model):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from recognizer.models.drawings import Drawing
+from recognizer.models.sql import owned_q
 
 ERROR_BOX = (
     "A box is four whole numbers: left, top, right, bottom, with left < right, top < bottom."
@@ -26,12 +27,7 @@ def validate_box(value) -> None:
 class NumberQuerySet(models.QuerySet):
     def owned_by(self, *, user=None, session_key: str = ""):
         """Numbers drawn by this signed-in user or this anonymous browser session."""
-        owner = Q(pk__in=[])
-        if user is not None and user.is_authenticated:
-            owner |= Q(user=user)
-        if session_key:
-            owner |= Q(session_key=session_key, user__isnull=True)
-        return self.filter(owner)
+        return self.filter(owned_q(user=user, session_key=session_key))
 
     def with_digits(self):
         return self.prefetch_related(

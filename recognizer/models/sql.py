@@ -1,6 +1,7 @@
-"""SQL helpers: a JSON array's length, and the INSERT Django's compiler writes for a row."""
+"""SQL helpers: a JSON array's length, whose rows they are, the INSERT for a row."""
 
 from django.db import connections, models
+from django.db.models import Q
 from django.db.models.sql import InsertQuery
 
 
@@ -12,6 +13,16 @@ class JSONArrayLength(models.Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, function="JSON_ARRAY_LENGTH", **extra)
+
+
+def owned_q(*, user=None, session_key: str = "") -> Q:
+    """Rows made by this signed-in user or this anonymous browser session (never both)."""
+    owner = Q(pk__in=[])
+    if user is not None and user.is_authenticated:
+        owner |= Q(user=user)
+    if session_key:
+        owner |= Q(session_key=session_key, user__isnull=True)
+    return owner
 
 
 # (model, database, returned columns, expression values) -> the INSERT Django's compiler wrote

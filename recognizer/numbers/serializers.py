@@ -156,15 +156,12 @@ class StoredDigitSerializer(ReadDigitSerializer):
         return None
 
 
-class NumberSerializer(serializers.Serializer):
+class NumberSerializer(NumberReadingSerializer):
+    """A stored number: its reading, each digit's drawing, and where to find them."""
+
     id = serializers.IntegerField()
     url = serializers.URLField()
-    number = serializers.CharField(help_text='The digits read, left to right: "2026".')
     digits = StoredDigitSerializer(many=True)
-    uncertain = serializers.BooleanField(help_text=NUMBER_UNCERTAIN_HELP)
-    model_version = serializers.CharField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
     source = serializers.ChoiceField(choices=Drawing.Source.choices)
     created_at = serializers.DateTimeField()
     image_url = serializers.URLField()

@@ -3,7 +3,7 @@
 // A drawing is stored once, as it is at that moment, when the person is done with it: they
 // answer "was it right?", move on (Clear, Esc, a new upload, a link), or leave the page.
 // Without a network it waits on the device and is stored when the network is back.
-import { ApiError, giveFeedback, read, store } from "./api.js";
+import { ApiError, giveFeedback, newKey, read, store } from "./api.js";
 import {
   answerButtons,
   enableAnswers,
@@ -41,11 +41,8 @@ let lastReadAt = 0;
 let localReadMs = 0; // how long the last reading in the browser took
 
 function newDrawing(source = "canvas", file = null) {
-  // The idempotency key: a retried store of this drawing can never add a second row.
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   return {
-    key,
+    key: newKey(),
     source,
     file,
     sent: null, // the image stored: the drawing as it was when the person was done with it

@@ -1,7 +1,7 @@
 // The number page: a wide pad whose whole number is read after every stroke (on the server,
 // which finds the digits; nothing is stored while drawing). A number is stored once, with
 // one drawing per digit, when the person answers, clears it or leaves the page.
-import { ApiError, correctNumber, readNumber, storeNumber } from "./api.js";
+import { ApiError, correctNumber, newKey, readNumber, storeNumber } from "./api.js";
 import { DrawingPad } from "./drawing-pad.js";
 
 const ASPECT = 3; // the pad is three times as wide as it is high
@@ -16,9 +16,7 @@ let inFlight = null;
 let lastReadAt = 0;
 
 function fresh() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return { key, reading: null, readVersion: -1, sent: null, storing: null, answering: false };
+  return { key: newKey(), reading: null, readVersion: -1, sent: null, storing: null, answering: false };
 }
 
 function say(message, kind = "") {
