@@ -35,7 +35,6 @@ ERROR_BLOB = (
 )
 
 ERROR_EMPTY = "The drawing is empty: draw a number first."
-ERROR_STROKES_OUTSIDE = "None of the strokes sent lies on the image: send them in its pixels."
 
 
 class TooManyDigitsError(PreprocessingError):
@@ -79,18 +78,16 @@ def _label(ink: np.ndarray, strokes) -> Drawing:
     draw = ImageDraw.Draw(lines)
     height, width = ink.shape
     for index, stroke in enumerate(strokes, start=1):
-        # Off the image a point only says which way the pen went: keep it just outside.
+        # A point off the ink's box only says which way the pen went: keep it on the edge.
         points = [(_within(x, width), _within(y, height)) for x, y in stroke]
         draw.line(points if len(points) > 1 else points * 2, fill=index, width=1)
     traced = np.asarray(lines, dtype=np.int32)
-    if not traced.any():
-        raise EmptyDrawingError(ERROR_STROKES_OUTSIDE)
     _, (rows, cols) = ndimage.distance_transform_edt(traced == 0, return_indices=True)
     return Drawing(ink, traced[rows, cols] * mask, cuttable=False)
 
 
 def _within(value: float, size: int) -> float:
-    return min(max(float(value), -1.0), float(size))
+    return min(max(float(value), 0.0), float(size - 1))
 
 
 def _parts(drawing: Drawing) -> list[Part]:
