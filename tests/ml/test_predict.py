@@ -3,7 +3,7 @@ import csv
 import numpy as np
 
 from ml import predict
-from tests.conftest import canvas_png
+from tests.conftest import canvas_png, number_of, number_png
 
 SHIPPED = "models"
 
@@ -67,8 +67,6 @@ def test_predict_cli_reports_a_malformed_csv(tmp_path, capsys):
 
 
 def test_predict_cli_reads_whole_numbers(tmp_path, capsys):
-    from tests.conftest import number_of, number_png
-
     (tmp_path / "year.png").write_bytes(number_png([1, 3, 1, 11]))
     (tmp_path / "blank.png").write_bytes(number_png([0])[:20])
     out = tmp_path / "numbers.csv"

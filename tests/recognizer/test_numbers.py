@@ -12,7 +12,7 @@ from ml.numbers import MAX_WIDTH
 from ml.segmentation import ERROR_BLOB
 from recognizer.models import Drawing, LabelChange, Number, NumberDigit
 from recognizer.numbers.services import ERROR_DIGIT_COUNT
-from tests.conftest import number_of, number_png, set_visitor
+from tests.conftest import api_as, number_of, number_png, set_visitor
 from tests.factories import blank_png
 from tests.helpers import assert_error, data_url
 
@@ -60,8 +60,6 @@ def test_number_create_stores_one_drawing_per_digit(api_client):
 def test_number_digits_are_drawings_in_the_list_and_the_review_queue(api_client, reviewer):
     api_client.post(NUMBERS, {"image": data_url(number_png(YEAR))}, format="json")
     assert api_client.get("/api/predictions/").json()["count"] == 4
-    from tests.conftest import api_as
-
     queue = api_as(reviewer).get("/api/review/queue/").json()
     assert queue["count"] == 4
 
@@ -163,8 +161,6 @@ def test_number_list_and_detail_show_only_your_own(client, api_client, reviewer)
     set_visitor(api_client, "stranger")
     assert api_client.get(NUMBERS).json()["count"] == 0
     assert api_client.get(created["url"]).status_code == 404
-    from tests.conftest import api_as
-
     assert api_as(reviewer).get(NUMBERS).json()["count"] == 1
 
 
