@@ -1,9 +1,11 @@
 """Things people put on a digit canvas that are not digits, drawn as canvas PNGs.
 
 Letters (handwritten strokes, and for the held-out report Pillow's own font as well),
-shapes, scribbles and partial digits (one side of an MNIST digit: the first stroke of a
-two-stroke 4, half of an 8). Training, validation and the held-out report use different
-seeds; only the held-out set has typed letters, so it also measures what training never saw.
+shapes, scribbles, partial digits (one side of an MNIST digit: the first stroke of a
+two-stroke 4, half of an 8) and touching pairs (two MNIST digits whose ink meets, which a
+number's segmentation must cut rather than read as one digit). Training, validation and
+the held-out report use different seeds; only the held-out set has typed letters, so it
+also measures what training never saw.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ml import synth
+from ml import number_synth, synth
 from ml.preprocessing import PreprocessingError, preprocess
 
-KINDS = ("letter", "shape", "scribble", "partial")
+KINDS = ("letter", "shape", "scribble", "partial", "touching")
+DIGIT_KINDS = ("partial", "touching")  # made from the split's own MNIST digits
 Stroke = list[tuple[float, float]]
 
 # Letters drawn as a person would, in a unit box (x right, y down). Letters that are also
@@ -97,10 +100,14 @@ def generate(
     rng = np.random.default_rng(seed)
     font = ImageFont.load_default(size=120) if typed else None
     for index in range(count):
-        kind = KINDS[index % len(KINDS)] if digits is not None else KINDS[index % 3]
+        kinds = KINDS if digits is not None else KINDS[: -len(DIGIT_KINDS)]
+        kind = kinds[index % len(kinds)]
         encoding = synth.ENCODINGS[(index // len(KINDS)) % len(synth.ENCODINGS)]
         if kind == "partial":
             yield synth.render_canvas(partial_digit(digits, rng), rng, encoding)
+            continue
+        if kind == "touching":
+            yield synth.encode(touching_pair(digits, rng), encoding, rng)
             continue
         size = int(rng.choice(synth.CANVAS_SIZES))
         if kind == "letter" and font is not None and rng.random() < 0.5:
@@ -162,15 +169,26 @@ def partial_digit(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for _ in range(50):
         digit = digits[int(rng.integers(len(digits)))]
         ys, xs = np.nonzero(digit > 25)
-        angle = rng.uniform(0, 2 * math.pi)
+        # Half the lines are near upright: where a number's segmentation cuts a wide digit.
+        if rng.random() < 0.5:
+            angle = rng.choice([0, math.pi]) + rng.normal(0, 0.15)
+        else:
+            angle = rng.uniform(0, 2 * math.pi)
         side = np.cos(angle) * (xs - xs.mean()) + np.sin(angle) * (ys - ys.mean())
-        # Keep 30-55 % of the ink: enough to be a stroke, too little to be the digit.
-        cut = np.quantile(side, rng.uniform(0.45, 0.7))
+        # Keep 20-55 % of the ink: enough to be a stroke, too little to be the digit.
+        cut = np.quantile(side, rng.uniform(0.45, 0.8))
         kept = digit.copy()
         kept[ys[side < cut], xs[side < cut]] = 0
         if _reads_as_stroke(kept > 60):
             return kept
     return kept
+
+
+def touching_pair(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw two digits side by side, moved together until their ink meets."""
+    picked = rng.choice(len(digits), size=2, replace=False)
+    ink, _ = number_synth.compose([digits[i] for i in picked], rng, touch_share=1.0)
+    return ink
 
 
 def _reads_as_stroke(mask: np.ndarray) -> bool:

@@ -44,7 +44,7 @@ class TrainConfig:
     extra_weight: float = 10.0
     init: Path | None = None  # start from this .keras model's weights
     resume: bool = False
-    negatives: int = 12000  # generated non-digits to learn "not a digit" from
+    negatives: int = 20000  # generated non-digits to learn "not a digit" from
     quick: bool = False  # a few hundred images, 1 epoch: a smoke test
     report_only: bool = False
 

@@ -1,6 +1,8 @@
 import numpy as np
+from scipy import ndimage
 
 from ml import negatives
+from ml.ink_parts import EIGHT
 from ml.preprocessing import preprocess
 
 
@@ -34,3 +36,13 @@ def test_inputs_are_model_inputs(mnist_test):
     assert inputs.shape[1:] == (28, 28)
     assert len(inputs) >= 10
     assert inputs.dtype == np.float32
+
+
+def test_touching_pair_draws_two_digits_as_one_piece_of_ink(mnist_test):
+    # Digits that are one piece each, so that the pair is one piece only if they touch.
+    whole = [d for d in mnist_test.images[:200] if ndimage.label(d > 25, EIGHT)[1] == 1]
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        ink = negatives.touching_pair(np.stack(whole[:20]), rng)
+        _, pieces = ndimage.label(ink > 0.1, EIGHT)
+        assert pieces == 1
