@@ -18,8 +18,10 @@ MAX_ERODE = 6  # pixels of thinning, at most, to find where touching digits meet
 MAX_CORES = 4  # the largest cores thinning leaves, parted between each pair of neighbours
 CORE = 0.1  # of the largest core: smaller cores are bits of stroke, not digits
 CUTS = 4  # the thinnest columns tried per group
+SLANTS = (-0.4, 0.4)  # column shift per row of the slanted cuts: digits that lean together
+DOUBTFUL = 0.5  # a group read less surely than this as one digit is cut whatever its width
 DEPTH = 3  # cuts within cuts: up to 2**DEPTH digits in one connected group
-SPLIT_PRIOR = 1.0  # a cut must read as well as the group whole ...
+SPLIT_PRIOR = 0.8  # a cut must read 1/0.8 times as well as the group whole ...
 CONTACT_PENALTY = 1.0  # ... and by exp(this) more per stroke width of ink it cuts beyond one
 
 
@@ -31,8 +33,9 @@ class Splitter:
         self.known: dict[tuple, float] = {}
 
     def best(self, part: Part, depth: int = DEPTH) -> tuple[float, list[Part]]:
-        cuts = self._cuts(part) if depth else []
-        self._score([part, *(half for cut in cuts for half in cut)])
+        self._score([part])
+        cuts = self._cuts(part, whole=depth == DEPTH) if depth else []
+        self._score([half for cut in cuts for half in cut])
         options = [(self.known[part_key(part)], [part])]
         for left, right in cuts:
             left_score, left_parts = self.best(left, depth - 1)
@@ -51,10 +54,16 @@ class Splitter:
             for part, value in zip(todo, self.score([p.digit().ink for p in todo]), strict=True):
                 self.known[part_key(part)] = float(value)
 
-    def _cuts(self, part: Part) -> list[tuple[Part, Part]]:
+    def _cuts(self, part: Part, whole: bool) -> list[tuple[Part, Part]]:
         cuts = self._by_pieces(part)
-        if part.drawing.cuttable and part.width >= SPLIT_WIDTH * self.height:
+        # A group the model does not read as one digit is cut whatever its width, and
+        # along slanted lines too: digits that lean together or overlap. Not its halves:
+        # a piece of a digit is doubtful too, and cutting it again would split the digit.
+        doubtful = whole and self.known[part_key(part)] < DOUBTFUL
+        if part.drawing.cuttable and (doubtful or part.width >= SPLIT_WIDTH * self.height):
             cuts += self._by_columns(part) + _by_necks(part)
+        if part.drawing.cuttable and doubtful:
+            cuts += self._by_slants(part)
         return [
             (a, b)
             for a, b in cuts
@@ -83,6 +92,17 @@ class Splitter:
         """Cut one group at its thinnest columns."""
         columns = np.broadcast_to(np.arange(part.mask.shape[1]), part.mask.shape)
         return [_cut(part, columns, x) for x in self._thinnest(part.mask, columns)]
+
+    def _by_slants(self, part: Part) -> list[tuple[Part, Part]]:
+        """Cut one group along slanted lines, at their thinnest: digits leaning together."""
+        mask = part.mask
+        rows = np.arange(mask.shape[0])[:, None] - mask.shape[0] / 2
+        cuts = []
+        for slant in SLANTS:
+            columns = np.round(np.arange(mask.shape[1]) + slant * rows).astype(int)
+            columns -= columns.min()
+            cuts += [_cut(part, columns, x) for x in self._thinnest(mask, columns)]
+        return cuts
 
     def _thinnest(self, mask: np.ndarray, columns: np.ndarray) -> list[int]:
         """Return the columns (of `columns`) with least ink: local minima, well apart."""

@@ -79,6 +79,19 @@ def test_touching_digits_are_cut_apart(predictor, indices, seed):
     assert read_number(predictor, png).number == number_of(indices)
 
 
+def test_a_one_leaning_on_a_five_is_two_digits(predictor):
+    # The 1's foot runs into the 5's bowl: one piece of ink, no upright column between them.
+    five = [
+        [(60, 40), (130, 40)],
+        [(62, 40), (60, 95), (100, 85), (125, 110), (115, 150), (60, 160)],
+    ]
+    one = [(165, 40), (122, 150)]
+    png = _sketch([*five, one])
+    ink = np.asarray(Image.open(io.BytesIO(png)).convert("L")) < 128
+    assert ndimage.label(ink, structure=np.ones((3, 3)))[1] == 1
+    assert read_number(predictor, png).number == "51"
+
+
 def test_a_stroke_sent_with_the_image_is_never_cut(predictor):
     # One long wavy stroke, as wide as three digits: cut by pixels, kept whole by strokes.
     stroke = [(40 + 20 * i, 60 if i % 2 else 140) for i in range(22)]
