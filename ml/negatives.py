@@ -96,11 +96,12 @@ SHAPES: dict[str, list[Stroke]] = {
 def generate(
     count: int, seed: int, *, typed: bool = False, digits: np.ndarray | None = None
 ) -> Iterator[bytes]:
-    """Yield `count` canvas PNGs of non-digits; `digits` (28x28 MNIST) feed the partial ones."""
+    """Yield `count` canvas PNGs of non-digits; `digits` (28x28 MNIST) feed the partial and
+    touching ones, which are left out without them."""
     rng = np.random.default_rng(seed)
     font = ImageFont.load_default(size=120) if typed else None
+    kinds = KINDS if digits is not None else [k for k in KINDS if k not in DIGIT_KINDS]
     for index in range(count):
-        kinds = KINDS if digits is not None else KINDS[: -len(DIGIT_KINDS)]
         kind = kinds[index % len(kinds)]
         encoding = synth.ENCODINGS[(index // len(KINDS)) % len(synth.ENCODINGS)]
         if kind == "partial":
