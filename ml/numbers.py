@@ -29,6 +29,7 @@ MAX_HEIGHT = 2048
 MAX_PIXELS = 4096 * 1024
 WORK_SIDE = 2048  # larger images are shrunk to this before any float work
 CROP_MARGIN = 0.15  # around each digit's crop, of its longer side
+CROP_SIDE = 1024  # a digit's crop is shrunk to at most this, in pixels
 
 ERROR_TOO_LARGE = (
     "The image is {width}x{height} pixels; a number's image may be at most "
@@ -115,6 +116,12 @@ def _scaled(box, left: int, top: int, scale: float) -> tuple[int, int, int, int]
 
 def digit_png(ink: np.ndarray) -> bytes:
     """Return one digit's ink as a canvas-like PNG: dark ink on transparency, with a margin."""
+    longest = max(ink.shape) * (1 + 2 * CROP_MARGIN) + 2
+    if longest > CROP_SIDE:
+        # A stored digit needs no more pixels than a one-digit drawing may have.
+        scale = CROP_SIDE / longest
+        size = (max(1, int(ink.shape[1] * scale)), max(1, int(ink.shape[0] * scale)))
+        ink = np.asarray(Image.fromarray(ink.astype(np.float32)).resize(size, Image.BOX))
     height, width = ink.shape
     side = round(max(height, width) * (1 + 2 * CROP_MARGIN)) + 2
     alpha = np.zeros((side, side), dtype=np.uint8)

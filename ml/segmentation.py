@@ -58,7 +58,7 @@ def segment(
     height = max(part.height for part in groups)
     area = float(np.median([part.area for part in groups]))
     groups = _attached(groups, height, area)
-    _check(groups, max_digits)
+    _check(groups, height, max_digits)
     splitter = Splitter(score, height, area)
     digits = [piece for part in groups for piece in splitter.best(part)[1]]
     if len(digits) > max_digits:
@@ -155,9 +155,12 @@ def _gap(a: Part, b: Part) -> int:
     return max(0, max(a.box[0], b.box[0]) - min(a.box[2], b.box[2]))
 
 
-def _check(groups: list[Part], max_digits: int) -> None:
-    if len(groups) > max_digits:
-        raise TooManyDigitsError(ERROR_TOO_MANY_DIGITS.format(count=len(groups), limit=max_digits))
+def _check(groups: list[Part], height: int, max_digits: int) -> None:
+    # A digit is about as wide as the number is high, or narrower: one long line of ink
+    # holds at least as many digits as its width is heights, cut or not.
+    count = sum(max(1, part.width // height) for part in groups)
+    if count > max_digits:
+        raise TooManyDigitsError(ERROR_TOO_MANY_DIGITS.format(count=count, limit=max_digits))
     for part in groups:
         long, short = max(part.width, part.height), max(1, min(part.width, part.height))
         fill = part.mask.sum() / max(1, part.width * part.height)

@@ -17,8 +17,10 @@ CUT_BAND = 2  # columns either side of a cut that may only join a piece to one s
 MAX_ERODE = 6  # pixels of thinning, at most, to find where touching digits meet
 MAX_CORES = 4  # the largest cores thinning leaves, parted between each pair of neighbours
 CORE = 0.1  # of the largest core: smaller cores are bits of stroke, not digits
-CUTS = 4  # the thinnest columns tried per group
+CUTS = 8  # the thinnest columns tried per group as found ...
+CUTS_WITHIN = 2  # ... and within its halves, where fewer digits remain to part
 SLANTS = (-0.4, 0.4)  # column shift per row of the slanted cuts: digits that lean together
+MIN_STROKES = 2.0  # stroke widths: a narrower group is one thick stroke, never cut
 DOUBTFUL = 0.5  # a group read less surely than this as one digit is cut whatever its width
 DEPTH = 3  # cuts within cuts: up to 2**DEPTH digits in one connected group
 SPLIT_PRIOR = 0.8  # a cut must read 1/0.8 times as well as the group whole ...
@@ -60,15 +62,17 @@ class Splitter:
         # along slanted lines too: digits that lean together or overlap. Not its halves:
         # a piece of a digit is doubtful too, and cutting it again would split the digit.
         doubtful = whole and self.known[part_key(part)] < DOUBTFUL
-        if part.drawing.cuttable and (doubtful or part.width >= SPLIT_WIDTH * self.height):
-            cuts += self._by_columns(part) + _by_necks(part)
-        if part.drawing.cuttable and doubtful:
+        if not part.drawing.cuttable or part.width < MIN_STROKES * _stroke_width(part):
+            return [cut for cut in cuts if self._kept(cut)]
+        if doubtful or part.width >= SPLIT_WIDTH * self.height:
+            cuts += self._by_columns(part, whole) + _by_necks(part)
+        if doubtful:
             cuts += self._by_slants(part)
-        return [
-            (a, b)
-            for a, b in cuts
-            if self._digit_sized(a) and self._digit_sized(b) and not stacked(a, b)
-        ]
+        return [cut for cut in cuts if self._kept(cut)]
+
+    def _kept(self, cut: tuple[Part, Part]) -> bool:
+        a, b = cut
+        return self._digit_sized(a) and self._digit_sized(b) and not stacked(a, b)
 
     def _digit_sized(self, part: Part) -> bool:
         return part.height >= TALL * self.height and part.area >= FAINT * self.area
@@ -88,10 +92,11 @@ class Splitter:
             for i in range(1, len(labels))
         ]
 
-    def _by_columns(self, part: Part) -> list[tuple[Part, Part]]:
+    def _by_columns(self, part: Part, whole: bool) -> list[tuple[Part, Part]]:
         """Cut one group at its thinnest columns."""
         columns = np.broadcast_to(np.arange(part.mask.shape[1]), part.mask.shape)
-        return [_cut(part, columns, x) for x in self._thinnest(part.mask, columns)]
+        found = self._thinnest(part.mask, columns, CUTS if whole else CUTS_WITHIN)
+        return [_cut(part, columns, x) for x in found]
 
     def _by_slants(self, part: Part) -> list[tuple[Part, Part]]:
         """Cut one group along slanted lines, at their thinnest: digits leaning together."""
@@ -101,10 +106,10 @@ class Splitter:
         for slant in SLANTS:
             columns = np.round(np.arange(mask.shape[1]) + slant * rows).astype(int)
             columns -= columns.min()
-            cuts += [_cut(part, columns, x) for x in self._thinnest(mask, columns)]
+            cuts += [_cut(part, columns, x) for x in self._thinnest(mask, columns, CUTS)]
         return cuts
 
-    def _thinnest(self, mask: np.ndarray, columns: np.ndarray) -> list[int]:
+    def _thinnest(self, mask: np.ndarray, columns: np.ndarray, most: int) -> list[int]:
         """Return the columns (of `columns`) with least ink: local minima, well apart."""
         profile = np.bincount(columns[mask], minlength=int(columns.max()) + 1).astype(float)
         inked = np.flatnonzero(profile)
@@ -115,7 +120,7 @@ class Splitter:
         minima = [x for x in inner if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
         chosen: list[int] = []
         for x in sorted(minima, key=lambda x: smooth[x]):
-            if len(chosen) < CUTS and all(abs(x - c) > margin for c in chosen):
+            if len(chosen) < most and all(abs(x - c) > margin for c in chosen):
                 chosen.append(x)
         return [inked[0] + x for x in sorted(chosen)]
 
@@ -155,14 +160,17 @@ def _by_necks(part: Part) -> list[tuple[Part, Part]]:
             break
     else:
         return []
-    sizes = ndimage.sum_labels(core, cores, range(1, count + 1))
+    # Per core, its size and its centre's column; bincount is scipy's sum_labels, fast.
+    labelled = cores.ravel()
+    sizes = np.bincount(labelled, minlength=count + 1)[1:]
+    column = np.broadcast_to(np.arange(cores.shape[1]), cores.shape).ravel()
+    centres = np.bincount(labelled, weights=column, minlength=count + 1)[1:] / np.maximum(sizes, 1)
     kept = [i + 1 for i in np.argsort(-sizes)[:MAX_CORES] if sizes[i] >= CORE * sizes.max()]
     if len(kept) < 2:
         return []
     _, (rows, cols) = ndimage.distance_transform_edt(~np.isin(cores, kept), return_indices=True)
     nearest = cores[rows, cols] * mask
-    centres = ndimage.center_of_mass(core, cores, kept)
-    order = [label for _, label in sorted(zip((c[1] for c in centres), kept))]
+    order = sorted(kept, key=lambda label: centres[label - 1])
     return [
         (
             Part(part.labels, part.x0, part.x1, part.drawing, np.isin(nearest, order[:i])),
@@ -184,10 +192,15 @@ def _cut(part: Part, columns: np.ndarray, x: int) -> tuple[Part, Part]:
     pieces, count = ndimage.label(rest, structure=EIGHT)
     left = columns < x
     if count:
+        # Each piece's first and last column, over its own pixels only: scipy's per-label
+        # minimum sorts the whole array, which costs seconds on a wide group.
+        inked, at = pieces[rest], columns[rest]
+        first = np.full(count + 1, np.iinfo(at.dtype).max)
+        last = np.full(count + 1, np.iinfo(at.dtype).min)
+        np.minimum.at(first, inked, at)
+        np.maximum.at(last, inked, at)
         ids = np.arange(1, count + 1)
-        first = np.asarray(ndimage.minimum(columns, pieces, ids))
-        last = np.asarray(ndimage.maximum(columns, pieces, ids))
-        whole_left, whole_right = ids[last < x + CUT_BAND], ids[first >= x - CUT_BAND]
+        whole_left, whole_right = ids[last[1:] < x + CUT_BAND], ids[first[1:] >= x - CUT_BAND]
         left = (left & ~np.isin(pieces, whole_right)) | np.isin(pieces, whole_left)
     return (
         Part(part.labels, part.x0, part.x1, part.drawing, mask & left),

@@ -10,7 +10,7 @@ from scipy import ndimage
 from ml.inference import Predictor, resolve_model_dir
 from ml.number_eval import MERGED, MISREAD, REFUSED, SPLIT, NumberReport, edit_distance
 from ml.number_synth import DrawnNumber
-from ml.numbers import read_number
+from ml.numbers import CROP_SIDE, digit_png, read_number
 from ml.preprocessing import EmptyDrawingError, preprocess
 from ml.segmentation import TooManyDigitsError, segment
 from tests.conftest import number_of, number_png
@@ -90,6 +90,29 @@ def test_a_one_leaning_on_a_five_is_two_digits(predictor):
     ink = np.asarray(Image.open(io.BytesIO(png)).convert("L")) < 128
     assert ndimage.label(ink, structure=np.ones((3, 3)))[1] == 1
     assert read_number(predictor, png).number == "51"
+
+
+def test_a_one_drawn_with_a_thick_pen_is_one_digit(predictor):
+    # A stroke a third as wide as it is tall: cut down the middle it reads as two thin 1s.
+    two = [(40, 60), (70, 40), (100, 60), (45, 160), (105, 160)]
+    png = _sketch([two, [(180, 45), (180, 155)]], width=34)
+    assert read_number(predictor, png).number == "21"
+
+
+def test_read_number_refuses_a_line_as_wide_as_many_digits_at_once(predictor):
+    # One wave across a wide image: a scrawl, not a number, and refused before any reading.
+    wave = [(x, 150 + 100 * np.sin(x / 37)) for x in range(20, 3980, 4)]
+    png = _sketch([wave], size=(4000, 300), width=12)
+    with pytest.raises(TooManyDigitsError, match="18 digits or more; a number may have at most 12"):
+        read_number(predictor, png)
+
+
+def test_digit_png_shrinks_a_huge_digit_to_a_drawing_preprocessing_accepts():
+    ink = np.zeros((1700, 300), dtype=np.float32)
+    ink[:, 100:200] = 1.0
+    crop = Image.open(io.BytesIO(digit_png(ink)))
+    assert crop.size == (CROP_SIDE, CROP_SIDE)
+    assert preprocess(digit_png(ink)).pixels.shape == (28, 28)
 
 
 def test_a_stroke_sent_with_the_image_is_never_cut(predictor):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ml.numbers import MAX_WIDTH
 from ml.segmentation import ERROR_BLOB
@@ -179,6 +179,14 @@ def _blob() -> bytes:
     return _png(pixels)
 
 
+def _wave() -> bytes:
+    """One line waving across a 4000 px image: as wide as 18 digits, and never cut."""
+    image = Image.new("L", (4000, 300), 255)
+    wave = [(x, 150 + 100 * np.sin(x / 37)) for x in range(20, 3980, 4)]
+    ImageDraw.Draw(image).line(wave, fill=0, width=12)
+    return _png(np.asarray(image))
+
+
 def _wide(width: int) -> bytes:
     pixels = np.full((40, width), 255, dtype=np.uint8)
     pixels[10:30, 10:14] = 0
@@ -192,10 +200,11 @@ def _wide(width: int) -> bytes:
         (lambda: blank_png(400), 422, "empty_drawing", "empty"),
         (_blob, 422, "not_digits", ERROR_BLOB),
         (lambda: _scrawl(40), 422, "too_many_digits", "at most 12"),
+        (_wave, 422, "too_many_digits", "18 digits or more"),
         (lambda: _wide(10_000), 413, "image_too_large", f"at most {MAX_WIDTH} px wide"),
         (lambda: b"not an image", 400, "invalid_image", None),
     ],
-    ids=["empty", "blob", "40-digit-scrawl", "10000-px-wide", "not-an-image"],
+    ids=["empty", "blob", "40-digit-scrawl", "one-long-wave", "10000-px-wide", "not-an-image"],
 )
 def test_number_bad_input_is_a_clear_4xx_and_stores_nothing(
     api_client, url, image, status, code, message
