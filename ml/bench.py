@@ -1,4 +1,4 @@
-"""Measure the serving path: preprocessing, LiteRT, the worst case, Keras, memory.
+"""Measure the serving path: preprocessing, LiteRT, the worst case, numbers, Keras, memory.
 
 python -m ml.bench [--model models] [--runs 300]
 """
@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,10 @@ from ml.config import model_path
 from ml.data import load_mnist
 from ml.inference import Predictor, resolve_model_dir
 from ml.measure import median_ms
+from ml.number_synth import compose
+from ml.numbers import read_number
 from ml.preprocessing import ImageTooLargeError, preprocess
-from ml.synth import render_canvas
+from ml.synth import encode, render_canvas
 
 # Run in a fresh process: import, load the model, predict one PNG, report memory.
 # Peak RSS is VmHWM: ru_maxrss would carry the parent's peak across fork and exec.
@@ -88,6 +91,37 @@ def worst_case(predictor: Predictor, digit: np.ndarray, runs: int) -> dict:
     }
 
 
+def number_timings(predictor: Predictor, digits, runs: int) -> dict:
+    """Time reading whole numbers: digits apart, and every neighbouring pair touching."""
+    rng = np.random.default_rng(2)
+
+    def drawn(length: int, touch_share: float) -> list[bytes]:
+        return [
+            encode(
+                compose(
+                    [digits.images[i] for i in rng.choice(len(digits), length)],
+                    rng,
+                    touch_share=touch_share,
+                )[0],
+                "transparent",
+                rng,
+            )
+            for _ in range(8)
+        ]
+
+    cases = {
+        "number_ms_4_digits_apart": drawn(4, 0.0),
+        "number_ms_6_digits_all_touching": drawn(6, 1.0),
+        "number_ms_12_digits_all_touching": drawn(12, 1.0),
+    }
+    cycle = iter(range(10**9))
+
+    def read_one(pngs: list[bytes]) -> None:
+        read_number(predictor, pngs[next(cycle) % len(pngs)])
+
+    return {name: median_ms(partial(read_one, pngs), runs) for name, pngs in cases.items()}
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=model_path())
@@ -121,6 +155,7 @@ def main(argv=None) -> dict:
             lambda: predictor.predict(one_png()), args.runs
         ),
         **worst_case(predictor, digits.images[0], args.runs),
+        **number_timings(predictor, digits, max(args.runs // 30, 8)),
         "first_prediction_seconds_after_start": cold_seconds,
         "peak_rss_mb_serving_process": rss_mb,
     }
