@@ -96,18 +96,12 @@ def number_timings(predictor: Predictor, digits, runs: int) -> dict:
     rng = np.random.default_rng(2)
 
     def drawn(length: int, touch_share: float) -> list[bytes]:
-        return [
-            encode(
-                compose(
-                    [digits.images[i] for i in rng.choice(len(digits), length)],
-                    rng,
-                    touch_share=touch_share,
-                )[0],
-                "transparent",
-                rng,
-            )
-            for _ in range(8)
-        ]
+        pngs = []
+        for _ in range(8):
+            picked = rng.choice(len(digits), length)
+            ink, _ = compose([digits.images[i] for i in picked], rng, touch_share=touch_share)
+            pngs.append(encode(ink, "transparent", rng))
+        return pngs
 
     cases = {
         "number_ms_4_digits_apart": drawn(4, 0.0),

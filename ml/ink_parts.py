@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from scipy import ndimage
 
 MERGE_OVERLAP = 0.5  # of the narrower piece's width: pieces overlapping this much are one digit
 EIGHT = np.ones((3, 3), dtype=bool)  # pixels touching at a corner are connected
@@ -51,6 +52,12 @@ class Part:
     @cached_property
     def area(self) -> int:
         return int(self.mask.sum())
+
+    @cached_property
+    def stroke_width(self) -> float:
+        """Return its stroke width: twice its ink over its outline."""
+        outline = self.mask & ~ndimage.binary_erosion(self.mask)
+        return max(1.0, 2 * self.area / max(1, int(outline.sum())))
 
     @property
     def width(self) -> int:

@@ -44,7 +44,7 @@ class Splitter:
             right_score, right_parts = self.best(right, depth - 1)
             # Digits that touch meet along about one stroke's width; a cut through one
             # digit crosses more ink than that.
-            crossed = max(0.0, _contact(left, right) / _stroke_width(part) - 1)
+            crossed = max(0.0, _contact(left, right) / part.stroke_width - 1)
             prior = SPLIT_PRIOR * math.exp(-CONTACT_PENALTY * crossed)
             options.append((prior * left_score * right_score, left_parts + right_parts))
         return max(options, key=lambda option: option[0])
@@ -62,17 +62,16 @@ class Splitter:
         # along slanted lines too: digits that lean together or overlap. Not its halves:
         # a piece of a digit is doubtful too, and cutting it again would split the digit.
         doubtful = whole and self.known[part_key(part)] < DOUBTFUL
-        if not part.drawing.cuttable or part.width < MIN_STROKES * _stroke_width(part):
-            return [cut for cut in cuts if self._kept(cut)]
-        if doubtful or part.width >= SPLIT_WIDTH * self.height:
-            cuts += self._by_columns(part, whole) + _by_necks(part)
-        if doubtful:
-            cuts += self._by_slants(part)
-        return [cut for cut in cuts if self._kept(cut)]
-
-    def _kept(self, cut: tuple[Part, Part]) -> bool:
-        a, b = cut
-        return self._digit_sized(a) and self._digit_sized(b) and not stacked(a, b)
+        if part.drawing.cuttable and part.width >= MIN_STROKES * part.stroke_width:
+            if doubtful or part.width >= SPLIT_WIDTH * self.height:
+                cuts += self._by_columns(part, whole) + _by_necks(part)
+            if doubtful:
+                cuts += self._by_slants(part)
+        return [
+            (a, b)
+            for a, b in cuts
+            if self._digit_sized(a) and self._digit_sized(b) and not stacked(a, b)
+        ]
 
     def _digit_sized(self, part: Part) -> bool:
         return part.height >= TALL * self.height and part.area >= FAINT * self.area
@@ -134,13 +133,6 @@ def _contact(a: Part, b: Part) -> int:
         + (x[:-1] & y[1:]).sum()
         + (x[1:] & y[:-1]).sum()
     )
-
-
-def _stroke_width(part: Part) -> float:
-    """Return the group's stroke width: twice its ink over its outline."""
-    mask = part.mask
-    outline = mask & ~ndimage.binary_erosion(mask)
-    return max(1.0, 2 * part.area / max(1, int(outline.sum())))
 
 
 def _by_necks(part: Part) -> list[tuple[Part, Part]]:
