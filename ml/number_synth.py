@@ -6,7 +6,7 @@ wanders. Each number comes with its digits and how many of its neighbouring pair
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,10 +43,37 @@ def numbers(digits: data.Digits, count: int, seed: int) -> Iterator[DrawnNumber]
         yield DrawnNumber(png, label, touching, tuple(int(i) for i in picked))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Digits placed side by side on a canvas: each digit's ink and its top-left corner."""
+
+    inks: list[np.ndarray]
+    corners: list[tuple[int, int]]  # top, left
+    shape: tuple[int, int]
+    touching: int  # neighbouring pairs whose ink touches
+
+    def canvas(self, only: Iterable[int] | None = None) -> np.ndarray:
+        """Return the ink map of every digit, or of the digits `only`."""
+        canvas = np.zeros(self.shape, dtype=np.float32)
+        for index in range(len(self.inks)) if only is None else only:
+            (top, left), ink = self.corners[index], self.inks[index]
+            region = canvas[top : top + ink.shape[0], left : left + ink.shape[1]]
+            np.maximum(region, ink, out=region)
+        return canvas
+
+
 def compose(
     images: list[np.ndarray], rng: np.random.Generator, *, touch_share: float = TOUCH_SHARE
 ) -> tuple[np.ndarray, int]:
     """Return the ink map of 28x28 digits drawn side by side, and how many pairs touch."""
+    placed = layout(images, rng, touch_share=touch_share)
+    return placed.canvas(), placed.touching
+
+
+def layout(
+    images: list[np.ndarray], rng: np.random.Generator, *, touch_share: float = TOUCH_SHARE
+) -> Layout:
+    """Size 28x28 digits as one number's and place them side by side, some touching."""
     height = rng.uniform(*HEIGHT)
     inks = [_sized(image, height * rng.uniform(*SIZE_SPREAD), rng) for image in images]
     baselines = np.cumsum(rng.normal(0, BASELINE_STEP * height, len(inks)))
@@ -76,13 +103,9 @@ def compose(
         right = max(right, left + ink.shape[1])
     margin = round(MARGIN * height)
     shift = margin - min(lefts)
-    canvas = np.zeros((rows + 2 * margin, int(right) + shift + margin), dtype=np.float32)
-    for left, top, ink in zip(lefts, tops, inks):
-        region = canvas[top + margin : top + margin + ink.shape[0], left + shift :][
-            :, : ink.shape[1]
-        ]
-        np.maximum(region, ink, out=region)
-    return canvas, touching
+    corners = [(top + margin, left + shift) for top, left in zip(tops, lefts)]
+    shape = (rows + 2 * margin, int(right) + shift + margin)
+    return Layout(inks, corners, shape, touching)
 
 
 def _sized(image: np.ndarray, height: float, rng: np.random.Generator) -> np.ndarray:

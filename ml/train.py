@@ -39,6 +39,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=DEFAULTS.negatives,
         help='generated non-digits to learn "not a digit" from (validation gets a sixth)',
     )
+    parser.add_argument(
+        "--number-crops",
+        type=int,
+        default=DEFAULTS.number_crops,
+        help="digits cropped as reading a number crops them: small, cut from a neighbour",
+    )
     parser.add_argument("--init", type=Path, help="start from this .keras model's weights")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run")
     parser.add_argument("--quick", action="store_true", help="a few hundred images, 1 epoch")

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ml import artifact, data, negatives
+from ml import artifact, data, negatives, number_crops
 from ml.augment import augment
 from ml.checkpoint import WORK_DIR
 from ml.config import SHIPPED_MODELS
@@ -45,6 +45,7 @@ class TrainConfig:
     init: Path | None = None  # start from this .keras model's weights
     resume: bool = False
     negatives: int = 20000  # generated non-digits to learn "not a digit" from
+    number_crops: int = 20000  # digits cropped as a number's reading crops them
     quick: bool = False  # a few hundred images, 1 epoch: a smoke test
     report_only: bool = False
 
@@ -76,6 +77,7 @@ class Prepared:
     validation: data.Digits  # the raw validation digits, for calibration
     test: data.Digits  # the raw test digits, touched only by the report
     negatives: int
+    crops: int
     source: str
     fingerprint: str
 
@@ -88,7 +90,9 @@ def train(
 ) -> Path:
     """Train, keep the best epoch by validation accuracy, and write the artifact folder."""
     if config.quick:
-        config = dataclasses.replace(config, epochs=1, val_size=200, negatives=200)
+        config = dataclasses.replace(
+            config, epochs=1, val_size=200, negatives=200, number_crops=200
+        )
     keras.utils.set_random_seed(config.seed)
     work = _work_folder(config)
     prepared = prepare(config, extra)  # Prepare
@@ -106,11 +110,15 @@ def prepare(config: TrainConfig, extra: data.Digits | None = None) -> Prepared:
     train_set, val = data.split_validation(pool, config.val_size, config.seed)
     x_train, y_train = normalized(train_set.images), train_set.labels
     x_val, y_val = normalized(val.images), val.labels
-    # Negatives are drawn from each split's own digits, with their own seeds.
+    # Negatives and crops are drawn from each split's own digits, with their own seeds.
     seed, digit_count = config.seed, len(x_train)
     x_train, y_train = with_negatives(x_train, y_train, config.negatives, seed + 1, train_set)
     negative_count = len(x_train) - digit_count
     x_val, y_val = with_negatives(x_val, y_val, config.negatives // 6, seed + 2, val)
+    before = len(x_train)
+    x_train, y_train = with_number_crops(x_train, y_train, config.number_crops, seed + 3, train_set)
+    crop_count = len(x_train) - before
+    x_val, y_val = with_number_crops(x_val, y_val, config.number_crops // 6, seed + 4, val)
     weights = np.ones(len(x_train), dtype=np.float32)
     if extra is not None and len(extra.labels):
         x_train, y_train, weights = add_real_drawings(
@@ -126,6 +134,7 @@ def prepare(config: TrainConfig, extra: data.Digits | None = None) -> Prepared:
         val,
         test,
         negative_count,
+        crop_count,
         mnist.source,
         mnist.fingerprint(),
     )
@@ -173,8 +182,9 @@ def _report(config: TrainConfig, prepared: Prepared, work: Path, seconds: float)
             "epochs": len(read_history(history_path)),
             "batch_size": config.batch_size,
             "training_seconds": round(seconds, 1),
-            "train_size": len(prepared.x_train) - prepared.negatives,
+            "train_size": len(prepared.x_train) - prepared.negatives - prepared.crops,
             "negatives": prepared.negatives,
+            "number_crops": prepared.crops,
             "val_size": len(prepared.x_val),
             "data": prepared.source,
             "data_hash": prepared.fingerprint,
@@ -196,6 +206,14 @@ def with_negatives(x, y, count: int, seed: int, digits: data.Digits):
     extra = negatives.inputs(count, seed, digits.images)[..., None]
     labels = np.full(len(extra), NOT_A_DIGIT, dtype=y.dtype)
     return np.concatenate([x, extra]), np.concatenate([y, labels])
+
+
+def with_number_crops(x, y, count: int, seed: int, digits: data.Digits):
+    """Append `count` digits cropped as a number's reading crops them, with their labels."""
+    if count <= 0:
+        return x, y
+    crops, labels = number_crops.inputs(count, seed, digits)
+    return np.concatenate([x, crops[..., None]]), np.concatenate([y, labels.astype(y.dtype)])
 
 
 def _dataset(config: TrainConfig, x, y, weights) -> tf.data.Dataset:

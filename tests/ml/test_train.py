@@ -92,3 +92,4 @@ def test_train_quick_reads_a_kaggle_csv(tmp_path, mnist_test):
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["data"] == str(tmp_path / "train.csv")
     assert metrics["train_size"] == 600  # 800 of the 1,080 training rows, less 200 for validation
+    assert metrics["negatives"] > 150 and metrics["number_crops"] == 200  # counted apart
