@@ -1,6 +1,6 @@
 """Write the browser file of existing version folders (training writes it for new ones).
 
-python -m ml.browser models/cnn-20261204-40ef1a9a
+python -m ml.browser models/cnn-20261205-4218370c
 """
 
 from __future__ import annotations

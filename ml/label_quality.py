@@ -18,7 +18,7 @@ from ml.uncertainty import NOT_A_DIGIT
 
 # A label is "likely wrong" from this score on: chosen with `python -m ml.mistaps` on the
 # validation split, as the lowest score that holds back under 0.5 % of right labels.
-LIKELY_WRONG = 0.95
+LIKELY_WRONG = 0.8
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
 QUEUE_DEPTHS = (10, 20, 40)
 

@@ -45,7 +45,7 @@ EXAMPLE_RESULT = OpenApiExample(
         "digit": 7,
         "confidence": 0.99999,
         "probabilities": [0, 0, 0, 0, 0, 0, 0, 0.99999, 0, 0.00001],
-        "model_version": "cnn-20261204-40ef1a9a",
+        "model_version": "cnn-20261205-4218370c",
         "uncertain": False,
         "uncertain_reason": None,
         "alternatives": [7],
@@ -57,7 +57,7 @@ EXAMPLE_RESULT = OpenApiExample(
         "label_quality": {
             "score": 0.00001,
             "likely_wrong": False,
-            "reason": "cnn-20261204-40ef1a9a read 7 (100.0%); the label says 7.",
+            "reason": "cnn-20261205-4218370c read 7 (100.0%); the label says 7.",
         },
         "needs_second_opinion": False,
         "correct": True,
