@@ -17,7 +17,7 @@ from ml.preprocessing import PreprocessingError, preprocess
 TOUCH_SHARE = 0.5  # of the pairs drawn touching; the rest stand apart
 MAX_SCRAP = 0.15  # of the digit's own ink: the most a cut may add from the neighbour or drop
 TRIES = 10  # cut columns tried before the digit is kept clean of its neighbour
-INK = 0.1
+INK = 0.1  # a column with ink above this holds some of the digit
 
 
 def inputs(count: int, seed: int, digits: data.Digits) -> tuple[np.ndarray, np.ndarray]:
