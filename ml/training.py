@@ -115,9 +115,8 @@ def prepare(config: TrainConfig, extra: data.Digits | None = None) -> Prepared:
     x_train, y_train = with_negatives(x_train, y_train, config.negatives, seed + 1, train_set)
     negative_count = len(x_train) - digit_count
     x_val, y_val = with_negatives(x_val, y_val, config.negatives // 6, seed + 2, val)
-    before = len(x_train)
     x_train, y_train = with_number_crops(x_train, y_train, config.number_crops, seed + 3, train_set)
-    crop_count = len(x_train) - before
+    crop_count = len(x_train) - digit_count - negative_count
     x_val, y_val = with_number_crops(x_val, y_val, config.number_crops // 6, seed + 4, val)
     weights = np.ones(len(x_train), dtype=np.float32)
     if extra is not None and len(extra.labels):
